@@ -1,0 +1,57 @@
+//! Closed vocabularies stored as short strings, identical on SQLite and PostgreSQL.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Which copy of a document a row is: the editors' working draft or what the public sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Stage {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+}
+
+/// How a condition generally responds to a therapy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Suitability {
+    #[sea_orm(string_value = "RESPONDS_WELL")]
+    RespondsWell,
+    #[sea_orm(string_value = "RESPONDS_POORLY")]
+    RespondsPoorly,
+}
+
+/// Whether health insurance usually pays for a therapy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InsuranceCoverage {
+    #[sea_orm(string_value = "COVERED")]
+    Covered,
+    #[sea_orm(string_value = "PARTIALLY_COVERED")]
+    PartiallyCovered,
+    #[sea_orm(string_value = "NOT_COVERED")]
+    NotCovered,
+    #[default]
+    #[sea_orm(string_value = "UNKNOWN")]
+    Unknown,
+}
+
+/// What an API token may do; no token at all means the public.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    #[sea_orm(string_value = "PREVIEW")]
+    Preview,
+    #[sea_orm(string_value = "EDITOR")]
+    Editor,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}

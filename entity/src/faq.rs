@@ -1,0 +1,28 @@
+//! A question and its answer, owned by a therapy or clinic-wide (`therapy_id` is null).
+
+use sea_orm::entity::prelude::*;
+
+use crate::Stage;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "faq")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub stage: Stage,
+    pub therapy_id: Option<Uuid>,
+    pub question: String,
+    #[sea_orm(column_type = "Text")]
+    pub answer: String,
+    pub position: i32,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub published_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

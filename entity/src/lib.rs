@@ -1,0 +1,17 @@
+//! SeaORM entities: one module per table, nothing else.
+//!
+//! Every editable document table is keyed by `(id, stage)`: the draft and the
+//! published copy of a document are two rows sharing one id.
+
+pub mod api_token;
+pub mod benefit;
+pub mod condition;
+pub mod enums;
+pub mod faq;
+pub mod practitioner;
+pub mod therapy;
+pub mod therapy_condition;
+pub mod therapy_practitioner;
+pub mod therapy_section;
+
+pub use enums::{InsuranceCoverage, Role, Stage, Suitability};

@@ -1,0 +1,39 @@
+//! A therapy the clinic offers, with its treatment facts.
+
+use sea_orm::entity::prelude::*;
+
+use crate::{InsuranceCoverage, Stage};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "therapy")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub stage: Stage,
+    pub slug: String,
+    pub name: String,
+    #[sea_orm(column_type = "Text")]
+    pub summary: String,
+    pub typical_sessions: Option<i32>,
+    pub min_sessions: Option<i32>,
+    pub max_sessions: Option<i32>,
+    pub session_interval_weeks: Option<i32>,
+    pub procedure_minutes_min: Option<i32>,
+    pub procedure_minutes_max: Option<i32>,
+    pub repeat_after_months_min: Option<i32>,
+    pub repeat_after_months_max: Option<i32>,
+    pub insurance_coverage: InsuranceCoverage,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub insurance_note: Option<String>,
+    pub first_used_decade: Option<i32>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub published_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

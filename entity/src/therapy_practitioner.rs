@@ -1,0 +1,24 @@
+//! The link between a therapy and a practitioner who offers it.
+//! Staged with the therapy that owns it.
+
+use sea_orm::entity::prelude::*;
+
+use crate::Stage;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "therapy_practitioner")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub therapy_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub practitioner_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub stage: Stage,
+    pub position: i32,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

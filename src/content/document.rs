@@ -1,0 +1,155 @@
+//! Operations shared by every staged document table: find, guarded update,
+//! copy between stages, delete.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    ModelTrait, QueryFilter, Value,
+};
+use uuid::Uuid;
+
+use super::{ContentError, DocumentKind, Result, Stage, now};
+
+/// A table whose rows are documents keyed by `(id, stage)`, with a version.
+pub trait Document: EntityTrait {
+    const KIND: DocumentKind;
+    fn id_col() -> Self::Column;
+    fn stage_col() -> Self::Column;
+    fn version_col() -> Self::Column;
+    fn updated_at_col() -> Self::Column;
+    fn published_at_col() -> Self::Column;
+}
+
+macro_rules! document {
+    ($module:ident, $kind:ident) => {
+        impl Document for entity::$module::Entity {
+            const KIND: DocumentKind = DocumentKind::$kind;
+            fn id_col() -> Self::Column {
+                entity::$module::Column::Id
+            }
+            fn stage_col() -> Self::Column {
+                entity::$module::Column::Stage
+            }
+            fn version_col() -> Self::Column {
+                entity::$module::Column::Version
+            }
+            fn updated_at_col() -> Self::Column {
+                entity::$module::Column::UpdatedAt
+            }
+            fn published_at_col() -> Self::Column {
+                entity::$module::Column::PublishedAt
+            }
+        }
+    };
+}
+
+document!(therapy, Therapy);
+document!(therapy_section, TherapySection);
+document!(benefit, Benefit);
+document!(faq, Faq);
+document!(condition, Condition);
+document!(practitioner, Practitioner);
+document!(therapy_condition, TherapyCondition);
+
+/// The version stored in a document row.
+pub fn version_of<E: Document>(model: &E::Model) -> i32 {
+    match model.get(E::version_col()) {
+        Value::Int(Some(v)) => v,
+        _ => 0,
+    }
+}
+
+/// One document at one stage, if it exists.
+pub async fn find<E: Document>(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<E::Model>> {
+    Ok(E::find()
+        .filter(E::id_col().eq(id))
+        .filter(E::stage_col().eq(stage))
+        .one(db)
+        .await?)
+}
+
+/// The draft of a document, or `NOT_FOUND`.
+pub async fn draft<E: Document>(db: &impl ConnectionTrait, id: Uuid) -> Result<E::Model> {
+    find::<E>(db, id, Stage::Draft).await?.ok_or_else(|| ContentError::not_found(E::KIND, id))
+}
+
+/// Fails with `CONFLICT` unless the draft is at `expected_version`.
+pub fn check_version<E: Document>(draft: &E::Model, id: Uuid, expected_version: i32) -> Result<()> {
+    let current_version = version_of::<E>(draft);
+    if current_version == expected_version {
+        Ok(())
+    } else {
+        Err(ContentError::Conflict { kind: E::KIND, id, expected_version, current_version })
+    }
+}
+
+/// Writes `changes` to the draft in one conditional `UPDATE … WHERE version = ?`,
+/// bumping the version; a concurrent save in between makes it fail with `CONFLICT`.
+pub async fn update_draft<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    changes: E::ActiveModel,
+) -> Result<E::Model>
+where
+    E: Document,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let updated = E::update_many()
+        .set(changes)
+        .col_expr(E::version_col(), Expr::col(E::version_col()).add(1))
+        .col_expr(E::updated_at_col(), Expr::value(now()))
+        .filter(E::id_col().eq(id))
+        .filter(E::stage_col().eq(Stage::Draft))
+        .filter(E::version_col().eq(expected_version))
+        .exec(db)
+        .await?;
+    let current = draft::<E>(db, id).await?;
+    if updated.rows_affected == 0 {
+        check_version::<E>(&current, id, expected_version)?;
+    }
+    Ok(current)
+}
+
+/// Copies a draft row to the published stage, replacing any earlier published copy.
+pub async fn publish_row<E>(db: &impl ConnectionTrait, draft: E::Model) -> Result<E::Model>
+where
+    E: Document,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    let id = match draft.get(E::id_col()) {
+        Value::Uuid(Some(id)) => id,
+        _ => return Err(ContentError::invalid("id", "document has no id")),
+    };
+    let published_at = now();
+    delete_stage::<E>(db, id, Stage::Published).await?;
+    E::update_many()
+        .col_expr(E::published_at_col(), Expr::value(published_at))
+        .filter(E::id_col().eq(id))
+        .filter(E::stage_col().eq(Stage::Draft))
+        .exec(db)
+        .await?;
+    let mut copy = draft.into_active_model().reset_all();
+    copy.set(E::stage_col(), Stage::Published.into());
+    copy.set(E::published_at_col(), Some(published_at).into());
+    E::insert(copy).exec_without_returning(db).await?;
+    find::<E>(db, id, Stage::Published).await?.ok_or_else(|| ContentError::not_found(E::KIND, id))
+}
+
+/// Removes one stage of a document; returns whether a row was there.
+pub async fn delete_stage<E: Document>(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<bool> {
+    let deleted = E::delete_many()
+        .filter(E::id_col().eq(id))
+        .filter(E::stage_col().eq(stage))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected > 0)
+}
+
+/// Removes a document from both stages, or fails with `NOT_FOUND` if it has no draft.
+pub async fn delete_document<E: Document>(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    draft::<E>(db, id).await?;
+    E::delete_many().filter(E::id_col().eq(id)).exec(db).await?;
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! The domain layer's one error type.
+
+use sea_orm::{DbErr, SqlErr};
+use uuid::Uuid;
+
+use super::DocumentKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    #[error("no {kind} with {key}")]
+    NotFound { kind: DocumentKind, key: String },
+    #[error(
+        "{kind} {id} was saved by someone else in the meantime: it is at version {current_version}, \
+         not {expected_version}; reload it and apply your change again"
+    )]
+    Conflict { kind: DocumentKind, id: Uuid, expected_version: i32, current_version: i32 },
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("database error")]
+    Database(#[from] DbErr),
+}
+
+pub type Result<T, E = ContentError> = std::result::Result<T, E>;
+
+impl ContentError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.into(), message: message.into() }
+    }
+
+    pub fn not_found(kind: DocumentKind, id: Uuid) -> Self {
+        Self::NotFound { kind, key: format!("id {id}") }
+    }
+}
+
+/// Turns a unique-constraint violation into a user error on `field`; other errors pass through.
+pub fn unique_violation_as(err: DbErr, field: &str, message: impl Into<String>) -> ContentError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ContentError::invalid(field, message),
+        _ => ContentError::Database(err),
+    }
+}

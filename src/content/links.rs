@@ -1,0 +1,254 @@
+//! Links a therapy owns: to the conditions it treats (with a suitability) and to
+//! its practitioners. Links are edited in the therapy's draft and published with it.
+
+use std::collections::HashSet;
+
+use entity::{therapy_condition as tc, therapy_practitioner as tp};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::document;
+use super::error::unique_violation_as;
+use super::filter::ids_at;
+use super::owned::reorder;
+use super::{ContentError, Result, Stage, Suitability, now, validate};
+
+#[derive(Debug, Clone)]
+pub struct NewConditionLink {
+    pub therapy_id: Uuid,
+    pub condition_id: Uuid,
+    pub suitability: Suitability,
+    pub note: Option<String>,
+    pub position: Option<i32>,
+}
+
+/// Fields to change; `None` leaves a field as it is, `Some(None)` clears the note.
+#[derive(Debug, Clone, Default)]
+pub struct ConditionLinkChanges {
+    pub suitability: Option<Suitability>,
+    pub note: Option<Option<String>>,
+}
+
+async fn require_therapy(db: &impl ConnectionTrait, therapy_id: Uuid) -> Result<()> {
+    match super::therapy::find(db, therapy_id, Stage::Draft).await? {
+        Some(_) => Ok(()),
+        None => Err(ContentError::invalid("therapyId", format!("no therapy with id {therapy_id}"))),
+    }
+}
+
+fn note(value: Option<String>) -> Result<Option<String>> {
+    match value {
+        Some(n) if !n.trim().is_empty() => Ok(Some(validate::rich_text("note", &n, false)?)),
+        _ => Ok(None),
+    }
+}
+
+pub async fn link_condition(db: &impl ConnectionTrait, input: NewConditionLink) -> Result<tc::Model> {
+    require_therapy(db, input.therapy_id).await?;
+    if super::condition::find(db, input.condition_id, Stage::Draft).await?.is_none() {
+        return Err(ContentError::invalid("conditionId", format!("no condition with id {}", input.condition_id)));
+    }
+    let position = match input.position {
+        Some(p) if p < 0 => return Err(ContentError::invalid("position", "must not be negative")),
+        Some(p) => p,
+        None => {
+            let max: Option<Option<i32>> = tc::Entity::find()
+                .select_only()
+                .column_as(Expr::col(tc::Column::Position).max(), "max_position")
+                .filter(tc::Column::Stage.eq(Stage::Draft))
+                .filter(tc::Column::TherapyId.eq(input.therapy_id))
+                .into_tuple()
+                .one(db)
+                .await?;
+            max.flatten().map_or(0, |p| p + 1)
+        }
+    };
+    let now = now();
+    let id = Uuid::now_v7();
+    let link = tc::ActiveModel {
+        id: Set(id),
+        stage: Set(Stage::Draft),
+        therapy_id: Set(input.therapy_id),
+        condition_id: Set(input.condition_id),
+        suitability: Set(input.suitability),
+        note: Set(note(input.note)?),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        published_at: Set(None),
+    };
+    tc::Entity::insert(link)
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| unique_violation_as(e, "conditionId", "is already linked to this therapy"))?;
+    document::draft::<tc::Entity>(db, id).await
+}
+
+pub async fn update_condition_link(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    changes: ConditionLinkChanges,
+) -> Result<tc::Model> {
+    let mut model = <tc::ActiveModel as Default>::default();
+    if let Some(s) = changes.suitability {
+        model.suitability = Set(s);
+    }
+    if let Some(n) = changes.note {
+        model.note = Set(note(n)?);
+    }
+    document::update_draft::<tc::Entity>(db, id, expected_version, model).await
+}
+
+/// Removes a link from the therapy's draft; the published page keeps it until the
+/// therapy is published again. Returns the therapy's id.
+pub async fn unlink_condition(db: &impl ConnectionTrait, id: Uuid) -> Result<Uuid> {
+    let link = document::draft::<tc::Entity>(db, id).await?;
+    document::delete_stage::<tc::Entity>(db, id, Stage::Draft).await?;
+    Ok(link.therapy_id)
+}
+
+pub async fn reorder_condition_links(db: &impl ConnectionTrait, therapy_id: Uuid, ids: &[Uuid]) -> Result<()> {
+    require_therapy(db, therapy_id).await?;
+    reorder::<tc::Entity>(db, Condition::all().add(tc::Column::TherapyId.eq(therapy_id)), tc::Column::Position, ids)
+        .await
+}
+
+pub async fn link_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+    require_therapy(db, therapy_id).await?;
+    if super::practitioner::find(db, practitioner_id, Stage::Draft).await?.is_none() {
+        return Err(ContentError::invalid("practitionerId", format!("no practitioner with id {practitioner_id}")));
+    }
+    let existing = practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId).await?;
+    if existing.iter().any(|l| l.practitioner_id == practitioner_id) {
+        return Ok(());
+    }
+    let position = existing.iter().map(|l| l.position + 1).max().unwrap_or(0);
+    tp::Entity::insert(tp::ActiveModel {
+        therapy_id: Set(therapy_id),
+        practitioner_id: Set(practitioner_id),
+        stage: Set(Stage::Draft),
+        position: Set(position),
+        created_at: Set(now()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn unlink_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+    require_therapy(db, therapy_id).await?;
+    let deleted = tp::Entity::delete_many()
+        .filter(tp::Column::TherapyId.eq(therapy_id))
+        .filter(tp::Column::PractitionerId.eq(practitioner_id))
+        .filter(tp::Column::Stage.eq(Stage::Draft))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(ContentError::invalid("practitionerId", "is not linked to this therapy"));
+    }
+    Ok(())
+}
+
+pub async fn reorder_practitioners(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_ids: &[Uuid]) -> Result<()> {
+    require_therapy(db, therapy_id).await?;
+    let existing: HashSet<Uuid> = practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId)
+        .await?
+        .into_iter()
+        .map(|l| l.practitioner_id)
+        .collect();
+    let given: HashSet<Uuid> = practitioner_ids.iter().copied().collect();
+    if given.len() != practitioner_ids.len() || given != existing {
+        return Err(ContentError::invalid(
+            "practitionerIds",
+            format!("must name each of the therapy's {} practitioners exactly once", existing.len()),
+        ));
+    }
+    for (position, practitioner_id) in practitioner_ids.iter().enumerate() {
+        tp::Entity::update_many()
+            .col_expr(tp::Column::Position, Expr::value(i32::try_from(position).unwrap_or(i32::MAX)))
+            .filter(tp::Column::TherapyId.eq(therapy_id))
+            .filter(tp::Column::PractitionerId.eq(*practitioner_id))
+            .filter(tp::Column::Stage.eq(Stage::Draft))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Condition links of several therapies at a stage, in hand-made order, leaving out
+/// links whose condition does not exist at that stage.
+pub async fn condition_links_of_therapies(
+    db: &impl ConnectionTrait,
+    stage: Stage,
+    therapy_ids: &[Uuid],
+) -> Result<Vec<tc::Model>> {
+    use entity::condition;
+    let visible = ids_at::<condition::Entity>(condition::Column::Id, condition::Column::Stage, stage);
+    Ok(tc::Entity::find()
+        .filter(tc::Column::Stage.eq(stage))
+        .filter(tc::Column::TherapyId.is_in(therapy_ids.iter().copied()))
+        .filter(tc::Column::ConditionId.in_subquery(visible))
+        .order_by_asc(tc::Column::Position)
+        .order_by_asc(tc::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Therapy links of several conditions at a stage, leaving out links whose therapy
+/// does not exist at that stage.
+pub async fn condition_links_of_conditions(
+    db: &impl ConnectionTrait,
+    stage: Stage,
+    condition_ids: &[Uuid],
+) -> Result<Vec<tc::Model>> {
+    use entity::therapy;
+    let visible = ids_at::<therapy::Entity>(therapy::Column::Id, therapy::Column::Stage, stage);
+    Ok(tc::Entity::find()
+        .filter(tc::Column::Stage.eq(stage))
+        .filter(tc::Column::ConditionId.is_in(condition_ids.iter().copied()))
+        .filter(tc::Column::TherapyId.in_subquery(visible))
+        .order_by_asc(tc::Column::Position)
+        .order_by_asc(tc::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// One condition link at a stage, if both of its ends exist at that stage.
+pub async fn find_condition_link(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<tc::Model>> {
+    use entity::{condition, therapy};
+    Ok(tc::Entity::find()
+        .filter(tc::Column::Id.eq(id))
+        .filter(tc::Column::Stage.eq(stage))
+        .filter(tc::Column::ConditionId.in_subquery(ids_at::<condition::Entity>(
+            condition::Column::Id,
+            condition::Column::Stage,
+            stage,
+        )))
+        .filter(tc::Column::TherapyId.in_subquery(ids_at::<therapy::Entity>(
+            therapy::Column::Id,
+            therapy::Column::Stage,
+            stage,
+        )))
+        .one(db)
+        .await?)
+}
+
+/// Practitioner links at a stage whose `by` column (therapy or practitioner) is one of `ids`.
+pub async fn practitioner_links_of(
+    db: &impl ConnectionTrait,
+    stage: Stage,
+    ids: &[Uuid],
+    by: tp::Column,
+) -> Result<Vec<tp::Model>> {
+    Ok(tp::Entity::find()
+        .filter(tp::Column::Stage.eq(stage))
+        .filter(by.is_in(ids.iter().copied()))
+        .order_by_asc(tp::Column::Position)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,249 @@
+//! Therapies: the root documents of a clinic page, with their treatment facts.
+
+use entity::therapy::{ActiveModel, Column, Entity, Model};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::document;
+use super::error::unique_violation_as;
+use super::filter::{Filter, SortField, condition_links, practitioner_links};
+use super::listing::{self, Direction, Ordering, Page, PageRequest};
+use super::{ContentError, InsuranceCoverage, Result, Stage, validate};
+
+/// Practical facts about a course of treatment; every number is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TreatmentFacts {
+    pub typical_sessions: Option<i32>,
+    pub min_sessions: Option<i32>,
+    pub max_sessions: Option<i32>,
+    pub session_interval_weeks: Option<i32>,
+    pub procedure_minutes_min: Option<i32>,
+    pub procedure_minutes_max: Option<i32>,
+    pub repeat_after_months_min: Option<i32>,
+    pub repeat_after_months_max: Option<i32>,
+    #[serde(default)]
+    pub insurance_coverage: InsuranceCoverage,
+    pub insurance_note: Option<String>,
+    pub first_used_decade: Option<i32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTherapy {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub facts: TreatmentFacts,
+}
+
+/// Fields to change; `None` leaves a field as it is. `facts` replaces all facts at once.
+#[derive(Debug, Clone, Default)]
+pub struct TherapyChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub facts: Option<TreatmentFacts>,
+}
+
+impl TreatmentFacts {
+    pub fn of(model: &Model) -> Self {
+        Self {
+            typical_sessions: model.typical_sessions,
+            min_sessions: model.min_sessions,
+            max_sessions: model.max_sessions,
+            session_interval_weeks: model.session_interval_weeks,
+            procedure_minutes_min: model.procedure_minutes_min,
+            procedure_minutes_max: model.procedure_minutes_max,
+            repeat_after_months_min: model.repeat_after_months_min,
+            repeat_after_months_max: model.repeat_after_months_max,
+            insurance_coverage: model.insurance_coverage,
+            insurance_note: model.insurance_note.clone(),
+            first_used_decade: model.first_used_decade,
+        }
+    }
+
+    fn validated(mut self) -> Result<Self> {
+        for (field, value) in [
+            ("facts.typicalSessions", self.typical_sessions),
+            ("facts.minSessions", self.min_sessions),
+            ("facts.maxSessions", self.max_sessions),
+            ("facts.sessionIntervalWeeks", self.session_interval_weeks),
+            ("facts.procedureMinutesMin", self.procedure_minutes_min),
+            ("facts.procedureMinutesMax", self.procedure_minutes_max),
+            ("facts.repeatAfterMonthsMin", self.repeat_after_months_min),
+            ("facts.repeatAfterMonthsMax", self.repeat_after_months_max),
+        ] {
+            validate::non_negative(field, value)?;
+        }
+        validate::ordered("facts.maxSessions", self.min_sessions, self.max_sessions, "minSessions")?;
+        validate::ordered("facts.typicalSessions", self.min_sessions, self.typical_sessions, "minSessions")?;
+        validate::ordered("facts.maxSessions", self.typical_sessions, self.max_sessions, "typicalSessions")?;
+        validate::ordered(
+            "facts.procedureMinutesMax",
+            self.procedure_minutes_min,
+            self.procedure_minutes_max,
+            "procedureMinutesMin",
+        )?;
+        validate::ordered(
+            "facts.repeatAfterMonthsMax",
+            self.repeat_after_months_min,
+            self.repeat_after_months_max,
+            "repeatAfterMonthsMin",
+        )?;
+        if let Some(decade) = self.first_used_decade
+            && (decade % 10 != 0 || !(1000..=2100).contains(&decade))
+        {
+            return Err(ContentError::invalid(
+                "facts.firstUsedDecade",
+                format!("must be the first year of a decade, like 1930, got {decade}"),
+            ));
+        }
+        self.insurance_note = match self.insurance_note {
+            Some(note) if !note.trim().is_empty() => {
+                Some(validate::rich_text("facts.insuranceNote", &note, false)?)
+            }
+            _ => None,
+        };
+        Ok(self)
+    }
+
+    fn apply(self, model: &mut ActiveModel) {
+        model.typical_sessions = Set(self.typical_sessions);
+        model.min_sessions = Set(self.min_sessions);
+        model.max_sessions = Set(self.max_sessions);
+        model.session_interval_weeks = Set(self.session_interval_weeks);
+        model.procedure_minutes_min = Set(self.procedure_minutes_min);
+        model.procedure_minutes_max = Set(self.procedure_minutes_max);
+        model.repeat_after_months_min = Set(self.repeat_after_months_min);
+        model.repeat_after_months_max = Set(self.repeat_after_months_max);
+        model.insurance_coverage = Set(self.insurance_coverage);
+        model.insurance_note = Set(self.insurance_note);
+        model.first_used_decade = Set(self.first_used_decade);
+    }
+}
+
+fn slug_taken(err: ContentError) -> ContentError {
+    match err {
+        ContentError::Database(db) => unique_violation_as(db, "slug", "is already used by another therapy"),
+        other => other,
+    }
+}
+
+pub async fn create(db: &impl ConnectionTrait, input: NewTherapy) -> Result<Model> {
+    let now = super::now();
+    let id = Uuid::now_v7();
+    let mut model = ActiveModel {
+        id: Set(id),
+        stage: Set(Stage::Draft),
+        slug: Set(validate::slug("slug", &input.slug)?),
+        name: Set(validate::name("name", &input.name)?),
+        summary: Set(validate::rich_text("summary", &input.summary, false)?),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        published_at: Set(None),
+        ..Default::default()
+    };
+    input.facts.validated()?.apply(&mut model);
+    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken(e.into()))?;
+    document::draft::<Entity>(db, id).await
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    changes: TherapyChanges,
+) -> Result<Model> {
+    let current = document::draft::<Entity>(db, id).await?;
+    document::check_version::<Entity>(&current, id, expected_version)?;
+    let mut model = <ActiveModel as Default>::default();
+    if let Some(slug) = changes.slug {
+        model.slug = Set(validate::slug("slug", &slug)?);
+    }
+    if let Some(name) = changes.name {
+        model.name = Set(validate::name("name", &name)?);
+    }
+    if let Some(summary) = changes.summary {
+        model.summary = Set(validate::rich_text("summary", &summary, false)?);
+    }
+    if let Some(facts) = changes.facts {
+        facts.validated()?.apply(&mut model);
+    }
+    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken)
+}
+
+/// Deletes a therapy from both stages, with everything it owns and its links.
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    use entity::{benefit, faq, therapy_condition, therapy_practitioner, therapy_section};
+    document::delete_document::<Entity>(db, id).await?;
+    therapy_section::Entity::delete_many().filter(therapy_section::Column::TherapyId.eq(id)).exec(db).await?;
+    benefit::Entity::delete_many().filter(benefit::Column::TherapyId.eq(id)).exec(db).await?;
+    faq::Entity::delete_many().filter(faq::Column::TherapyId.eq(id)).exec(db).await?;
+    therapy_condition::Entity::delete_many()
+        .filter(therapy_condition::Column::TherapyId.eq(id))
+        .exec(db)
+        .await?;
+    therapy_practitioner::Entity::delete_many()
+        .filter(therapy_practitioner::Column::TherapyId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {
+    document::find::<Entity>(db, id, stage).await
+}
+
+pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str, stage: Stage) -> Result<Option<Model>> {
+    Ok(Entity::find().filter(Column::Slug.eq(slug)).filter(Column::Stage.eq(stage)).one(db).await?)
+}
+
+pub fn ordering(field: SortField, direction: Direction) -> Result<Ordering<Column>> {
+    let column = match field {
+        SortField::Name => Column::Name,
+        SortField::UpdatedAt => Column::UpdatedAt,
+        SortField::CreatedAt => Column::CreatedAt,
+        SortField::Position => {
+            return Err(ContentError::invalid("orderBy.field", "therapies have no position; sort by NAME"));
+        }
+    };
+    Ok(Ordering { column, name: field.label(), direction })
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    stage: Stage,
+    filter: &Filter,
+    order: Ordering<Column>,
+    page: &PageRequest,
+) -> Result<Page<Model>> {
+    use entity::{therapy_condition as tc, therapy_practitioner as tp};
+    let mut cond = Condition::all().add(Column::Stage.eq(stage));
+    if let Some(name) = &filter.name_equals {
+        cond = cond.add(Column::Name.eq(name.as_str()));
+    }
+    if let Some(needle) = &filter.name_contains {
+        cond = cond.add(listing::contains(Column::Name, needle));
+    }
+    if let Some(slugs) = &filter.slug_in {
+        cond = cond.add(Column::Slug.is_in(slugs.iter().map(String::as_str)));
+    }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(Column::UpdatedAt.gte(since));
+    }
+    if filter.condition_id.is_some() || filter.suitability.is_some() {
+        let links = condition_links(tc::Column::TherapyId, stage, None, filter.condition_id, filter.suitability);
+        cond = cond.add(Column::Id.in_subquery(links));
+    }
+    if let Some(practitioner) = filter.practitioner_id {
+        let links = practitioner_links(tp::Column::TherapyId, stage, tp::Column::PractitionerId, practitioner);
+        cond = cond.add(Column::Id.in_subquery(links));
+    }
+    listing::fetch_page(db, Entity::find().filter(cond), order, page).await
+}
+

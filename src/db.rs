@@ -1,0 +1,104 @@
+//! Connecting to SQLite or PostgreSQL, running migrations, and opening write transactions.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The application's database handle: a connection pool, plus a gate that
+/// serialises write transactions on SQLite (which allows one writer at a time and
+/// would otherwise answer `SQLITE_BUSY` to a transaction that upgrades to writing).
+#[derive(Clone, Debug)]
+pub struct Database {
+    conn: DatabaseConnection,
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// An open write transaction. Dropping it without `commit` rolls everything back,
+/// so an early `?` return never leaves a half write.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl Database {
+    /// Connects to `url` (`sqlite://file.db?mode=rwc`, `sqlite::memory:` or
+    /// `postgres://…`) without migrating.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            // An in-memory SQLite database lives and dies with its one connection.
+            .max_connections(if in_memory { 1 } else { max_connections })
+            .min_connections(if in_memory { 1 } else { 0 })
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false);
+        let conn = sea_orm::Database::connect(options).await?;
+        let write_gate = match conn.get_database_backend() {
+            DatabaseBackend::Sqlite => {
+                if !in_memory {
+                    conn.execute_unprepared("PRAGMA journal_mode = WAL").await?;
+                }
+                conn.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+                Some(Arc::new(Mutex::new(())))
+            }
+            _ => None,
+        };
+        Ok(Self { conn, write_gate })
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        let db = Self::connect(url, max_connections).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    /// The pool, for reads.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Opens a write transaction (waiting for the SQLite write gate first).
+    pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.conn.begin().await?;
+        Ok(WriteTxn { txn, _gate: gate })
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.ping().await
+    }
+}
