@@ -1,2 +1,4 @@
+pub mod auth;
 pub mod content;
 pub mod db;
+pub mod graphql;

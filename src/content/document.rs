@@ -153,3 +153,26 @@ pub async fn delete_document<E: Document>(db: &impl ConnectionTrait, id: Uuid) -
     E::delete_many().filter(E::id_col().eq(id)).exec(db).await?;
     Ok(())
 }
+
+/// Several documents at one stage, by id, with their ids.
+pub async fn find_many<E: Document>(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    stage: Stage,
+) -> Result<Vec<(Uuid, E::Model)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = E::find()
+        .filter(E::id_col().is_in(ids.iter().copied()))
+        .filter(E::stage_col().eq(stage))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match row.get(E::id_col()) {
+            Value::Uuid(Some(id)) => Some((id, row)),
+            _ => None,
+        })
+        .collect())
+}

@@ -258,3 +258,36 @@ pub async fn reorder<E: Document>(
 pub async fn reorder_items<E: OwnedItem>(db: &impl ConnectionTrait, owner: Option<Uuid>, ids: &[Uuid]) -> Result<()> {
     reorder::<E>(db, owner_filter::<E>(owner), E::position_col(), ids).await
 }
+
+/// The items of several therapies at a stage, in hand-made order, with their owner's id.
+pub async fn of_therapies<E: OwnedItem>(
+    db: &impl ConnectionTrait,
+    therapy_ids: &[Uuid],
+    stage: Stage,
+) -> Result<Vec<(Uuid, E::Model)>> {
+    let rows = E::find()
+        .filter(E::stage_col().eq(stage))
+        .filter(E::owner_col().is_in(therapy_ids.iter().copied()))
+        .order_by_asc(E::position_col())
+        .order_by_asc(E::id_col())
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match row.get(E::owner_col()) {
+            Value::Uuid(Some(owner)) => Some((owner, row)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The drafts of one list (a therapy's, or the clinic-wide FAQ when `owner` is `None`), in order.
+pub async fn drafts_of<E: OwnedItem>(db: &impl ConnectionTrait, owner: Option<Uuid>) -> Result<Vec<E::Model>> {
+    Ok(E::find()
+        .filter(E::stage_col().eq(Stage::Draft))
+        .filter(owner_filter::<E>(owner))
+        .order_by_asc(E::position_col())
+        .order_by_asc(E::id_col())
+        .all(db)
+        .await?)
+}

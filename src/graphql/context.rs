@@ -1,0 +1,83 @@
+//! What resolvers take from the request context: the database, the caller's
+//! identity and role checks, the stage to read at, and write transactions.
+
+use async_graphql::Context;
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseTransaction;
+use uuid::Uuid;
+
+use super::error::{ApiError, ApiResult};
+use super::object::Stage;
+use crate::auth::{Identity, Role};
+use crate::content;
+use crate::db::Database;
+
+pub fn database<'c>(ctx: &Context<'c>) -> ApiResult<&'c Database> {
+    ctx.data::<Database>().map_err(|_| {
+        tracing::error!("the schema was built without a database");
+        ApiError::Internal
+    })
+}
+
+pub fn identity<'c>(ctx: &Context<'c>) -> &'c Identity {
+    ctx.data_opt::<Identity>().unwrap_or(&Identity::Public)
+}
+
+/// Fails unless the caller holds at least `role`: `UNAUTHENTICATED` without a
+/// token, `FORBIDDEN` with a weaker one.
+pub fn require(ctx: &Context<'_>, role: Role) -> ApiResult<()> {
+    let identity = identity(ctx);
+    match identity.role() {
+        None => Err(ApiError::Unauthenticated(format!(
+            "this needs an {} token; send it as `Authorization: Bearer <token>`",
+            role_name(role)
+        ))),
+        Some(_) if identity.has_role(role) => Ok(()),
+        Some(held) => Err(ApiError::Forbidden(format!(
+            "this needs an {} token; this one is a {} token",
+            role_name(role),
+            role_name(held)
+        ))),
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Preview => "preview",
+        Role::Editor => "editor",
+        Role::Admin => "admin",
+    }
+}
+
+/// The stage a root field reads at: `PUBLISHED` unless a token holder asks for `DRAFT`.
+pub fn stage(ctx: &Context<'_>, requested: Option<Stage>) -> ApiResult<content::Stage> {
+    match requested.unwrap_or(Stage::Published) {
+        Stage::Published => Ok(content::Stage::Published),
+        Stage::Draft if identity(ctx).can_read_drafts() => Ok(content::Stage::Draft),
+        Stage::Draft => Err(ApiError::Unauthenticated(
+            "reading drafts needs a preview, editor or admin token".to_owned(),
+        )),
+    }
+}
+
+/// Parses a GraphQL `ID` as a document id.
+pub fn parse_id(field: &str, id: &async_graphql::ID) -> ApiResult<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| ApiError::bad_input(field, format!("{:?} is not a valid id", id.as_str())))
+}
+
+pub fn parse_ids(field: &str, ids: &[async_graphql::ID]) -> ApiResult<Vec<Uuid>> {
+    ids.iter().map(|id| parse_id(field, id)).collect()
+}
+
+/// Runs a content write as an editor, in one transaction: all of it or nothing.
+pub async fn write<T, F>(ctx: &Context<'_>, f: F) -> ApiResult<T>
+where
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, content::Result<T>>,
+{
+    require(ctx, Role::Editor)?;
+    let db = database(ctx)?;
+    let txn = db.begin_write().await?;
+    let out = f(&txn).await?;
+    txn.commit().await?;
+    Ok(out)
+}

@@ -1,0 +1,123 @@
+//! The GraphQL layer's error: a stable `extensions.code`, a clear message, and
+//! never any database text.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+
+use crate::auth::AuthError;
+use crate::content::ContentError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    BadUserInput { field: String, message: String },
+    NotFound(String),
+    Conflict { message: String, current_version: i32 },
+    Unauthenticated(String),
+    Forbidden(String),
+    Internal,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput { field: field.into(), message: message.into() }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::Internal => "INTERNAL",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadUserInput { field, message } => format!("{field}: {message}"),
+            Self::NotFound(m) | Self::Unauthenticated(m) | Self::Forbidden(m) => m.clone(),
+            Self::Conflict { message, .. } => message.clone(),
+            Self::Internal => "internal error; the server log has the details".to_owned(),
+        }
+    }
+
+    /// The whole error as a GraphQL response body, for failures outside the executor.
+    pub fn to_response_body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "data": null,
+            "errors": [{ "message": self.message(), "extensions": { "code": self.code() } }]
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", err.code());
+            match &err {
+                ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                ApiError::Conflict { current_version, .. } => ext.set("currentVersion", *current_version),
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<ContentError> for ApiError {
+    fn from(err: ContentError) -> Self {
+        match err {
+            ContentError::Invalid { field, message } => Self::BadUserInput { field, message },
+            ContentError::NotFound { .. } => Self::NotFound(err.to_string()),
+            ContentError::Conflict { current_version, .. } => {
+                Self::Conflict { message: err.to_string(), current_version }
+            }
+            ContentError::Database(db) => {
+                tracing::error!(error = %db, "database error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<Arc<ContentError>> for ApiError {
+    fn from(err: Arc<ContentError>) -> Self {
+        match Arc::try_unwrap(err) {
+            Ok(err) => err.into(),
+            Err(shared) => match &*shared {
+                ContentError::Invalid { field, message } => Self::bad_input(field.clone(), message.clone()),
+                ContentError::NotFound { .. } => Self::NotFound(shared.to_string()),
+                ContentError::Conflict { current_version, .. } => {
+                    Self::Conflict { message: shared.to_string(), current_version: *current_version }
+                }
+                ContentError::Database(db) => {
+                    tracing::error!(error = %db, "database error");
+                    Self::Internal
+                }
+            },
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Malformed | AuthError::Rejected => Self::Unauthenticated(err.to_string()),
+            AuthError::NotFound(_) => Self::NotFound(err.to_string()),
+            AuthError::InvalidName => Self::bad_input("name", "must be 1–200 characters"),
+            AuthError::Database(db) => {
+                tracing::error!(error = %db, "database error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ContentError::Database(err).into()
+    }
+}

@@ -1,0 +1,203 @@
+//! DataLoaders: every parent → children field is batched, keyed by parent id and
+//! stage, so a page query costs the same few statements whatever the list sizes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{condition, practitioner, therapy, therapy_condition, therapy_practitioner, therapy_section};
+use uuid::Uuid;
+
+use crate::content::owned::OwnedItem;
+use crate::content::{self, ContentError, Stage, document::Document, links};
+use crate::db::Database;
+
+/// A document or parent, at a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StagedId {
+    pub id: Uuid,
+    pub stage: Stage,
+}
+
+impl StagedId {
+    pub fn new(id: Uuid, stage: Stage) -> Self {
+        Self { id, stage }
+    }
+}
+
+type LoadResult<V> = Result<HashMap<StagedId, V>, Arc<ContentError>>;
+
+/// Groups keys by stage: one query per stage (in practice, one).
+fn by_stage(keys: &[StagedId]) -> HashMap<Stage, Vec<Uuid>> {
+    let mut groups: HashMap<Stage, Vec<Uuid>> = HashMap::new();
+    for key in keys {
+        groups.entry(key.stage).or_default().push(key.id);
+    }
+    groups
+}
+
+/// Documents by id.
+pub struct ById<E>(Database, std::marker::PhantomData<E>);
+
+impl<E> Loader<StagedId> for ById<E>
+where
+    E: Document + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = E::Model;
+    type Error = Arc<ContentError>;
+
+    async fn load(&self, keys: &[StagedId]) -> LoadResult<E::Model> {
+        let mut found = HashMap::new();
+        for (stage, ids) in by_stage(keys) {
+            for (id, model) in content::document::find_many::<E>(self.0.conn(), &ids, stage).await? {
+                found.insert(StagedId::new(id, stage), model);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Sections, benefits or FAQ entries of therapies, in hand-made order.
+pub struct OwnedBy<E>(Database, std::marker::PhantomData<E>);
+
+impl<E> Loader<StagedId> for OwnedBy<E>
+where
+    E: OwnedItem + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<ContentError>;
+
+    async fn load(&self, keys: &[StagedId]) -> LoadResult<Vec<E::Model>> {
+        let mut found: HashMap<StagedId, Vec<E::Model>> = HashMap::new();
+        for (stage, ids) in by_stage(keys) {
+            for (owner, model) in content::owned::of_therapies::<E>(self.0.conn(), &ids, stage).await? {
+                found.entry(StagedId::new(owner, stage)).or_default().push(model);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A therapy's links to conditions (whose condition exists at the stage).
+pub struct ConditionLinksOfTherapy(Database);
+
+impl Loader<StagedId> for ConditionLinksOfTherapy {
+    type Value = Vec<therapy_condition::Model>;
+    type Error = Arc<ContentError>;
+
+    async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
+        let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
+        for (stage, ids) in by_stage(keys) {
+            for link in links::condition_links_of_therapies(self.0.conn(), stage, &ids).await? {
+                found.entry(StagedId::new(link.therapy_id, stage)).or_default().push(link);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A condition's links to therapies (whose therapy exists at the stage).
+pub struct ConditionLinksOfCondition(Database);
+
+impl Loader<StagedId> for ConditionLinksOfCondition {
+    type Value = Vec<therapy_condition::Model>;
+    type Error = Arc<ContentError>;
+
+    async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
+        let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
+        for (stage, ids) in by_stage(keys) {
+            for link in links::condition_links_of_conditions(self.0.conn(), stage, &ids).await? {
+                found.entry(StagedId::new(link.condition_id, stage)).or_default().push(link);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A therapy's practitioners, or a practitioner's therapies, in link order.
+pub struct LinkedPractitioners(Database);
+pub struct LinkedTherapies(Database);
+
+impl Loader<StagedId> for LinkedPractitioners {
+    type Value = Vec<practitioner::Model>;
+    type Error = Arc<ContentError>;
+
+    async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
+        let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
+        for (stage, ids) in by_stage(keys) {
+            let links =
+                links::practitioner_links_of(self.0.conn(), stage, &ids, therapy_practitioner::Column::TherapyId).await?;
+            let targets: Vec<Uuid> = links.iter().map(|l| l.practitioner_id).collect();
+            let people: HashMap<Uuid, practitioner::Model> =
+                content::document::find_many::<practitioner::Entity>(self.0.conn(), &targets, stage).await?.into_iter().collect();
+            for link in links {
+                if let Some(person) = people.get(&link.practitioner_id) {
+                    found.entry(StagedId::new(link.therapy_id, stage)).or_default().push(person.clone());
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<StagedId> for LinkedTherapies {
+    type Value = Vec<therapy::Model>;
+    type Error = Arc<ContentError>;
+
+    async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
+        let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
+        for (stage, ids) in by_stage(keys) {
+            let links = links::practitioner_links_of(
+                self.0.conn(),
+                stage,
+                &ids,
+                therapy_practitioner::Column::PractitionerId,
+            )
+            .await?;
+            let targets: Vec<Uuid> = links.iter().map(|l| l.therapy_id).collect();
+            let therapies: HashMap<Uuid, therapy::Model> =
+                content::document::find_many::<therapy::Entity>(self.0.conn(), &targets, stage).await?.into_iter().collect();
+            for link in links {
+                if let Some(therapy) = therapies.get(&link.therapy_id) {
+                    found.entry(StagedId::new(link.practitioner_id, stage)).or_default().push(therapy.clone());
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Every loader a request may use; made fresh for each request.
+pub struct Loaders {
+    pub therapy: DataLoader<ById<therapy::Entity>>,
+    pub condition: DataLoader<ById<condition::Entity>>,
+    pub sections: DataLoader<OwnedBy<therapy_section::Entity>>,
+    pub benefits: DataLoader<OwnedBy<entity::benefit::Entity>>,
+    pub faqs: DataLoader<OwnedBy<entity::faq::Entity>>,
+    pub conditions_of_therapy: DataLoader<ConditionLinksOfTherapy>,
+    pub therapies_of_condition: DataLoader<ConditionLinksOfCondition>,
+    pub practitioners_of_therapy: DataLoader<LinkedPractitioners>,
+    pub therapies_of_practitioner: DataLoader<LinkedTherapies>,
+}
+
+impl Loaders {
+    pub fn new(db: &Database) -> Self {
+        fn loader<T: Loader<StagedId>>(inner: T) -> DataLoader<T> {
+            DataLoader::new(inner, tokio::spawn)
+        }
+        use std::marker::PhantomData;
+        Self {
+            therapy: loader(ById(db.clone(), PhantomData)),
+            condition: loader(ById(db.clone(), PhantomData)),
+            sections: loader(OwnedBy(db.clone(), PhantomData)),
+            benefits: loader(OwnedBy(db.clone(), PhantomData)),
+            faqs: loader(OwnedBy(db.clone(), PhantomData)),
+            conditions_of_therapy: loader(ConditionLinksOfTherapy(db.clone())),
+            therapies_of_condition: loader(ConditionLinksOfCondition(db.clone())),
+            practitioners_of_therapy: loader(LinkedPractitioners(db.clone())),
+            therapies_of_practitioner: loader(LinkedTherapies(db.clone())),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The GraphQL schema: roots merged from one struct per kind of content, over the
+//! domain layer in `content`.
+
+pub mod context;
+pub mod error;
+pub mod input;
+pub mod loader;
+pub mod mutation;
+pub mod object;
+pub mod query;
+
+use async_graphql::{EmptySubscription, Schema};
+
+use crate::db::Database;
+
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+
+/// Deepest nesting a query may have; the page query needs 5.
+pub const MAX_DEPTH: usize = 16;
+/// Largest complexity (fields, roughly) a query may have.
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+/// The schema, with the database every resolver reaches through the context.
+pub fn build_schema(db: Database) -> AppSchema {
+    Schema::build(query::QueryRoot::default(), mutation::MutationRoot::default(), EmptySubscription)
+        .data(db)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(query::QueryRoot::default(), mutation::MutationRoot::default(), EmptySubscription)
+        .finish()
+        .sdl()
+}

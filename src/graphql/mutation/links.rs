@@ -1,0 +1,117 @@
+//! Writes of a therapy's links to conditions and practitioners (in its draft).
+
+use async_graphql::{Context, ID, Object};
+
+use crate::content::{Stage, links, therapy};
+use crate::graphql::context::{parse_id, parse_ids, write};
+use crate::graphql::error::ApiResult;
+use crate::graphql::input::{LinkConditionInput, UpdateTherapyConditionInput};
+use crate::graphql::object::{Therapy, TherapyCondition};
+
+#[derive(Default)]
+pub struct LinkMutation;
+
+/// The therapy's draft after a link change, or `NOT_FOUND`.
+async fn draft_therapy(txn: &sea_orm::DatabaseTransaction, id: uuid::Uuid) -> crate::content::Result<entity::therapy::Model> {
+    therapy::find(txn, id, Stage::Draft)
+        .await?
+        .ok_or_else(|| crate::content::ContentError::not_found(crate::content::DocumentKind::Therapy, id))
+}
+
+#[Object]
+impl LinkMutation {
+    /// Links a condition to a therapy's draft with a suitability.
+    async fn link_condition(&self, ctx: &Context<'_>, input: LinkConditionInput) -> ApiResult<TherapyCondition> {
+        let input = input.into_domain()?;
+        write(ctx, move |txn| Box::pin(links::link_condition(txn, input))).await.map(TherapyCondition)
+    }
+
+    /// Changes a link's suitability or note; fails with `CONFLICT` unless it is still at `expectedVersion`.
+    async fn update_therapy_condition(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateTherapyConditionInput,
+    ) -> ApiResult<TherapyCondition> {
+        let id = parse_id("id", &id)?;
+        let changes = input.into();
+        write(ctx, move |txn| Box::pin(links::update_condition_link(txn, id, expected_version, changes)))
+            .await
+            .map(TherapyCondition)
+    }
+
+    /// Removes a link from the therapy's draft (the published page keeps it until
+    /// the therapy is published again). Returns the therapy's draft.
+    async fn unlink_condition(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Therapy> {
+        let id = parse_id("id", &id)?;
+        write(ctx, move |txn| {
+            Box::pin(async move {
+                let therapy_id = links::unlink_condition(txn, id).await?;
+                draft_therapy(txn, therapy_id).await
+            })
+        })
+        .await
+        .map(Therapy)
+    }
+
+    /// Sets the order of a therapy's condition links: `ids` lists every link once.
+    async fn reorder_therapy_conditions(&self, ctx: &Context<'_>, therapy_id: ID, ids: Vec<ID>) -> ApiResult<Therapy> {
+        let therapy_id = parse_id("therapyId", &therapy_id)?;
+        let ids = parse_ids("ids", &ids)?;
+        write(ctx, move |txn| {
+            Box::pin(async move {
+                links::reorder_condition_links(txn, therapy_id, &ids).await?;
+                draft_therapy(txn, therapy_id).await
+            })
+        })
+        .await
+        .map(Therapy)
+    }
+
+    /// Adds a practitioner to a therapy's draft (at the end; linking twice is harmless).
+    async fn link_practitioner(&self, ctx: &Context<'_>, therapy_id: ID, practitioner_id: ID) -> ApiResult<Therapy> {
+        let therapy_id = parse_id("therapyId", &therapy_id)?;
+        let practitioner_id = parse_id("practitionerId", &practitioner_id)?;
+        write(ctx, move |txn| {
+            Box::pin(async move {
+                links::link_practitioner(txn, therapy_id, practitioner_id).await?;
+                draft_therapy(txn, therapy_id).await
+            })
+        })
+        .await
+        .map(Therapy)
+    }
+
+    async fn unlink_practitioner(&self, ctx: &Context<'_>, therapy_id: ID, practitioner_id: ID) -> ApiResult<Therapy> {
+        let therapy_id = parse_id("therapyId", &therapy_id)?;
+        let practitioner_id = parse_id("practitionerId", &practitioner_id)?;
+        write(ctx, move |txn| {
+            Box::pin(async move {
+                links::unlink_practitioner(txn, therapy_id, practitioner_id).await?;
+                draft_therapy(txn, therapy_id).await
+            })
+        })
+        .await
+        .map(Therapy)
+    }
+
+    /// Sets the order of a therapy's practitioners: every linked practitioner once.
+    async fn reorder_therapy_practitioners(
+        &self,
+        ctx: &Context<'_>,
+        therapy_id: ID,
+        practitioner_ids: Vec<ID>,
+    ) -> ApiResult<Therapy> {
+        let therapy_id = parse_id("therapyId", &therapy_id)?;
+        let ids = parse_ids("practitionerIds", &practitioner_ids)?;
+        write(ctx, move |txn| {
+            Box::pin(async move {
+                links::reorder_practitioners(txn, therapy_id, &ids).await?;
+                draft_therapy(txn, therapy_id).await
+            })
+        })
+        .await
+        .map(Therapy)
+    }
+}

@@ -1,0 +1,21 @@
+//! The mutation root, merged from one struct per kind of content. Every content
+//! mutation needs an editor token and runs in one transaction.
+
+mod condition;
+mod links;
+mod owned;
+mod practitioner;
+mod therapy;
+mod token;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    therapy::TherapyMutation,
+    condition::ConditionMutation,
+    practitioner::PractitionerMutation,
+    owned::OwnedItemMutation,
+    links::LinkMutation,
+    token::TokenMutation,
+);

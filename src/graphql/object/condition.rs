@@ -1,0 +1,111 @@
+//! The `Condition` type and the `TherapyCondition` link.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::{condition, therapy_condition};
+
+use super::therapy::loaders;
+use super::{RichText, Stage, Suitability, Therapy};
+use crate::graphql::error::ApiResult;
+use crate::graphql::loader::StagedId;
+
+pub struct Condition(pub condition::Model);
+pub struct TherapyCondition(pub therapy_condition::Model);
+
+/// A health condition; shared by every therapy that links to it.
+#[Object]
+impl Condition {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn stage(&self) -> Stage {
+        self.0.stage.into()
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn description(&self) -> RichText {
+        RichText(self.0.description.clone())
+    }
+
+    /// The part of the body concerned, such as "knee" or "spine".
+    async fn body_region(&self) -> Option<&str> {
+        self.0.body_region.as_deref()
+    }
+
+    /// The therapies linked to this condition, with how it responds to each.
+    async fn therapies(&self, ctx: &Context<'_>, suitability: Option<Suitability>) -> ApiResult<Vec<TherapyCondition>> {
+        let key = StagedId::new(self.0.id, self.0.stage);
+        let rows = loaders(ctx)?.therapies_of_condition.load_one(key).await?;
+        let wanted = suitability.map(entity::Suitability::from);
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|link| wanted.is_none_or(|s| link.suitability == s))
+            .map(TherapyCondition)
+            .collect())
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+}
+
+/// How one condition responds to one therapy. Part of the therapy: edited in its
+/// draft and published with it.
+#[Object]
+impl TherapyCondition {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn suitability(&self) -> Suitability {
+        self.0.suitability.into()
+    }
+
+    /// An optional remark, such as "partial tears only".
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    async fn condition(&self, ctx: &Context<'_>) -> ApiResult<Option<Condition>> {
+        let key = StagedId::new(self.0.condition_id, self.0.stage);
+        Ok(loaders(ctx)?.condition.load_one(key).await?.map(Condition))
+    }
+
+    async fn therapy(&self, ctx: &Context<'_>) -> ApiResult<Option<Therapy>> {
+        let key = StagedId::new(self.0.therapy_id, self.0.stage);
+        Ok(loaders(ctx)?.therapy.load_one(key).await?.map(Therapy))
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}

@@ -1,0 +1,146 @@
+//! The `Therapy` type: the root of a clinic page.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::therapy::Model;
+
+use super::{Benefit, Faq, InsuranceCoverage, Practitioner, RichText, Stage, Suitability, TherapyCondition, TherapySection};
+use crate::graphql::error::ApiResult;
+use crate::graphql::loader::{Loaders, StagedId};
+
+pub struct Therapy(pub Model);
+
+impl Therapy {
+    fn key(&self) -> StagedId {
+        StagedId::new(self.0.id, self.0.stage)
+    }
+}
+
+/// Practical facts about a course of treatment. Numbers are null where unknown.
+#[derive(SimpleObject)]
+pub struct TreatmentFacts {
+    /// How many treatments most patients need.
+    pub typical_sessions: Option<i32>,
+    pub min_sessions: Option<i32>,
+    pub max_sessions: Option<i32>,
+    /// Weeks between treatments (about a month is 4).
+    pub session_interval_weeks: Option<i32>,
+    /// How long one procedure takes, in minutes.
+    pub procedure_minutes_min: Option<i32>,
+    pub procedure_minutes_max: Option<i32>,
+    /// When a repeat treatment may be needed, in months after the course.
+    pub repeat_after_months_min: Option<i32>,
+    pub repeat_after_months_max: Option<i32>,
+    pub insurance_coverage: InsuranceCoverage,
+    /// Why insurance does or does not pay, in the clinic's words.
+    pub insurance_note: Option<String>,
+    /// The decade the therapy was first used, as its first year (1930 for the 1930s).
+    pub first_used_decade: Option<i32>,
+}
+
+/// A therapy the clinic offers, with everything its page shows.
+#[Object]
+impl Therapy {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Which copy this is; every field below is read at the same stage.
+    async fn stage(&self) -> Stage {
+        self.0.stage.into()
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn summary(&self) -> RichText {
+        RichText(self.0.summary.clone())
+    }
+
+    async fn facts(&self) -> TreatmentFacts {
+        let m = &self.0;
+        TreatmentFacts {
+            typical_sessions: m.typical_sessions,
+            min_sessions: m.min_sessions,
+            max_sessions: m.max_sessions,
+            session_interval_weeks: m.session_interval_weeks,
+            procedure_minutes_min: m.procedure_minutes_min,
+            procedure_minutes_max: m.procedure_minutes_max,
+            repeat_after_months_min: m.repeat_after_months_min,
+            repeat_after_months_max: m.repeat_after_months_max,
+            insurance_coverage: m.insurance_coverage.into(),
+            insurance_note: m.insurance_note.clone(),
+            first_used_decade: m.first_used_decade,
+        }
+    }
+
+    /// The page's sections, in order.
+    async fn sections(&self, ctx: &Context<'_>) -> ApiResult<Vec<TherapySection>> {
+        let rows = loaders(ctx)?.sections.load_one(self.key()).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(TherapySection).collect())
+    }
+
+    /// The therapy's benefits, in order.
+    async fn benefits(&self, ctx: &Context<'_>) -> ApiResult<Vec<Benefit>> {
+        let rows = loaders(ctx)?.benefits.load_one(self.key()).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Benefit).collect())
+    }
+
+    /// Questions and answers about this therapy, in order.
+    async fn faqs(&self, ctx: &Context<'_>) -> ApiResult<Vec<Faq>> {
+        let rows = loaders(ctx)?.faqs.load_one(self.key()).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Faq).collect())
+    }
+
+    /// Conditions and how they respond, in order; optionally only one suitability.
+    async fn conditions(
+        &self,
+        ctx: &Context<'_>,
+        suitability: Option<Suitability>,
+    ) -> ApiResult<Vec<TherapyCondition>> {
+        let rows = loaders(ctx)?.conditions_of_therapy.load_one(self.key()).await?;
+        let wanted = suitability.map(entity::Suitability::from);
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|link| wanted.is_none_or(|s| link.suitability == s))
+            .map(TherapyCondition)
+            .collect())
+    }
+
+    /// The practitioners who offer this therapy, in order.
+    async fn practitioners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Practitioner>> {
+        let rows = loaders(ctx)?.practitioners_of_therapy.load_one(self.key()).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Practitioner).collect())
+    }
+
+    /// Bumped by every saved change to the draft; pass it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// When this therapy was last published; null if never.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+}
+
+pub(crate) fn loaders<'c>(ctx: &Context<'c>) -> ApiResult<&'c Loaders> {
+    ctx.data::<Loaders>().map_err(|_| {
+        tracing::error!("request has no loaders");
+        crate::graphql::error::ApiError::Internal
+    })
+}
