@@ -59,6 +59,14 @@ pub fn version_of<E: Document>(model: &E::Model) -> i32 {
     }
 }
 
+/// The id stored in a document row.
+pub fn id_of<E: Document>(model: &E::Model) -> Uuid {
+    match model.get(E::id_col()) {
+        Value::Uuid(Some(id)) => id,
+        _ => Uuid::nil(),
+    }
+}
+
 /// One document at one stage, if it exists.
 pub async fn find<E: Document>(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<E::Model>> {
     Ok(E::find()

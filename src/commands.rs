@@ -1,0 +1,80 @@
+//! What each CLI command does.
+
+use std::error::Error;
+
+use tokio::net::TcpListener;
+
+use crate::config::{Cli, Command, ServeArgs, TokenCommand};
+use crate::db::Database;
+use crate::server::{self, AppState, HttpSettings};
+use crate::{auth, graphql, seed};
+
+pub type CommandResult = Result<(), Box<dyn Error + Send + Sync>>;
+
+pub async fn run(cli: Cli) -> CommandResult {
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    if let Command::Schema = command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
+    let db = Database::connect_and_migrate(&cli.database_url, cli.database_max_connections).await?;
+    match command {
+        Command::Serve(args) => serve(db, args).await,
+        Command::Migrate => {
+            tracing::info!("database schema is up to date");
+            Ok(())
+        }
+        Command::Seed => {
+            let report = seed::load_default(&db).await?;
+            println!(
+                "loaded and published {} therapies, {} conditions, {} practitioners",
+                report.therapies, report.conditions, report.practitioners
+            );
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { name, role }) => {
+            let (token, secret) = auth::create_token(db.conn(), &name, role.into()).await?;
+            eprintln!("created {:?} token {} ({name}); its secret, shown only now:", token.role, token.id);
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::List) => {
+            for token in auth::list_tokens(db.conn()).await? {
+                let state = match token.revoked_at {
+                    Some(at) => format!("revoked {at}"),
+                    None => "active".to_owned(),
+                };
+                println!("{}  {:<8} {:<10} {}  {}", token.id, format!("{:?}", token.role), state, token.created_at, token.name);
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let token = auth::revoke_token(db.conn(), id).await?;
+            println!("revoked {} ({})", token.id, token.name);
+            Ok(())
+        }
+        Command::Schema => Ok(()),
+    }
+}
+
+async fn serve(db: Database, args: ServeArgs) -> CommandResult {
+    if !args.no_seed && seed::is_empty(db.conn()).await? {
+        let report = seed::load_default(&db).await?;
+        tracing::info!(therapies = report.therapies, conditions = report.conditions, "empty database: loaded the default content");
+    }
+    if let Some(secret) = auth::first_admin_token(db.conn()).await? {
+        eprintln!(
+            "\nFirst start: created an admin token. It is shown only this once; keep it safe:\n\n    {secret}\n\n\
+             Send it as `Authorization: Bearer {secret}`. Create more with `clinic-content-api token create`.\n"
+        );
+    }
+    let settings = HttpSettings {
+        body_limit_bytes: args.body_limit_bytes,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+        cors_allowed_origins: args.cors_allowed_origins,
+    };
+    let listener = TcpListener::bind(args.listen).await?;
+    tracing::info!("GraphQL at http://{}/graphql (GraphiQL on GET)", listener.local_addr()?);
+    server::serve(listener, server::app(AppState::new(db), &settings), server::shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Settings from flags and environment variables: one `clap` struct.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A GraphQL content API for clinics: therapies, conditions, practitioners and FAQ,
+/// with drafts, publishing and role-based tokens.
+#[derive(Debug, Parser)]
+#[command(name = "clinic-content-api", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Database URL: `sqlite://FILE?mode=rwc` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://clinic-content.db?mode=rwc", global = true)]
+    pub database_url: String,
+
+    /// Most database connections the pool opens.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub database_max_connections: u32,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Settings of `serve`, which runs when no command is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default): migrate, seed an empty database, serve.
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Load the default clinic content (the prolotherapy page) and publish it.
+    /// Refuses if any therapy already exists.
+    Seed,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret (shown this once).
+    Create {
+        /// Who or what the token is for, e.g. "website build".
+        #[arg(long)]
+        name: String,
+        /// preview, editor or admin.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: uuid::Uuid },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Preview,
+    Editor,
+    Admin,
+}
+
+impl From<RoleArg> for entity::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Preview => Self::Preview,
+            RoleArg::Editor => Self::Editor,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    pub body_limit_bytes: usize,
+
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Origins browsers may call from (comma-separated), or `*` for any.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "*", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// Do not load the default content into an empty database.
+    #[arg(long, env = "NO_SEED")]
+    pub no_seed: bool,
+}
