@@ -97,6 +97,14 @@ impl Database {
         Ok(WriteTxn { txn, _gate: gate })
     }
 
+    /// Calls `callback` after every SQL statement (tests count statements with it).
+    pub fn set_metric_callback<F>(&mut self, callback: F)
+    where
+        F: Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+    {
+        self.conn.set_metric_callback(callback);
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.conn.ping().await

@@ -47,6 +47,18 @@ impl AppState {
     pub fn new(db: Database) -> Self {
         Self { schema: build_schema(db.clone()), db }
     }
+
+    /// Runs one GraphQL request as the caller named by an `Authorization` header
+    /// value, with fresh loaders. A bad token is refused, never served as the public.
+    pub async fn execute(
+        &self,
+        authorization: Option<&str>,
+        request: async_graphql::Request,
+    ) -> Result<async_graphql::Response, ApiError> {
+        let identity = auth::authenticate(self.db.conn(), authorization).await?;
+        let request = request.data(identity).data(Loaders::new(&self.db));
+        Ok(self.schema.execute(request).await)
+    }
 }
 
 /// The whole application as a router: `/graphql` (POST queries, GET GraphiQL) and `/healthz`.
@@ -78,20 +90,17 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-/// Resolves the caller from `Authorization`, then runs the request with fresh loaders.
-/// A bad token is refused outright (401), never served as the public.
+/// `POST /graphql`: a bad token is answered 401 with an `UNAUTHENTICATED` error.
 async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
     let header = match headers.get(header::AUTHORIZATION).map(|v| v.to_str()) {
         None => None,
         Some(Ok(value)) => Some(value),
         Some(Err(_)) => return refusal(ApiError::from(AuthError::Malformed)),
     };
-    let identity = match auth::authenticate(state.db.conn(), header).await {
-        Ok(identity) => identity,
-        Err(err) => return refusal(ApiError::from(err)),
-    };
-    let request = request.into_inner().data(identity).data(Loaders::new(&state.db));
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    match state.execute(header, request.into_inner()).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Err(err) => refusal(err),
+    }
 }
 
 fn refusal(err: ApiError) -> Response {

@@ -17,7 +17,7 @@ pub struct Model {
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub bio: String,
-    #[sea_orm(column_type = "Text")]
+    #[sea_orm(column_type = "JsonBinary")]
     pub techniques: Techniques,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -250,7 +250,7 @@ impl MigrationTrait for Migration {
                     .col(name(Practitioner::Name))
                     .col(name(Practitioner::Title))
                     .col(text(Practitioner::Bio))
-                    .col(text(Practitioner::Techniques))
+                    .col(ColumnDef::new(Practitioner::Techniques).json_binary().not_null())
                     .to_owned(),
             )
             .await?;

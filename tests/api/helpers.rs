@@ -1,0 +1,247 @@
+//! Test harness: fresh databases, the app in-process or over real HTTP, tokens for
+//! every role, and GraphQL calls that return JSON.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clinic_content_api::auth::{self, Role};
+use clinic_content_api::db::Database;
+use clinic_content_api::seed;
+use clinic_content_api::server::{self, AppState, HttpSettings};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Set to a PostgreSQL URL (e.g. `postgres://postgres@127.0.0.1:5432/test`) to run
+/// every test on PostgreSQL, each in a database of its own.
+pub const POSTGRES_URL_VAR: &str = "TEST_DATABASE_URL";
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        init_logging();
+        match std::env::var(POSTGRES_URL_VAR).ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("cca_test_{}", Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url, 1).await.expect("connect to TEST_DATABASE_URL");
+                sea_orm::ConnectionTrait::execute_unprepared(admin.conn(), &format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                let url = with_database_name(&admin_url, &name);
+                Self { url, cleanup: Cleanup::Postgres { admin_url, name } }
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("cca-test-{}.db", Uuid::new_v4().simple()));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                Self { url, cleanup: Cleanup::SqliteFile(path) }
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> Database {
+        Database::connect_and_migrate(&self.url, 8).await.expect("connect to test database")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.cleanup, Cleanup::Postgres { .. })
+    }
+}
+
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let root = match base.rfind('/') {
+        Some(i) if i > base.find("//").map_or(0, |j| j + 1) => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside async; a short-lived runtime on its own thread does the drop.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    runtime.block_on(async {
+                        let admin = Database::connect(&admin_url, 1).await.ok()?;
+                        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                        sea_orm::ConnectionTrait::execute_unprepared(admin.conn(), &sql).await.ok()
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        clinic_content_api::telemetry::init(clinic_content_api::config::LogFormat::Pretty);
+    }
+}
+
+/// Secrets of one token per role.
+pub struct Tokens {
+    pub preview: String,
+    pub editor: String,
+    pub admin: String,
+}
+
+/// The application on a fresh database, seeded with the default content.
+pub struct TestApp {
+    pub state: AppState,
+    pub tokens: Tokens,
+    /// SQL statements run so far (see [`TestApp::count_statements`]).
+    statements: Arc<AtomicUsize>,
+    /// Base URL when served over HTTP (`spawn`).
+    pub address: Option<String>,
+    pub database: TestDatabase,
+}
+
+/// Who makes a call.
+#[derive(Clone, Copy, Debug)]
+pub enum As {
+    Public,
+    Preview,
+    Editor,
+    Admin,
+}
+
+impl TestApp {
+    /// Seeded app, called in-process (fast).
+    pub async fn new() -> Self {
+        Self::build(true).await
+    }
+
+    /// An app with an empty database (no seed content).
+    pub async fn empty() -> Self {
+        Self::build(false).await
+    }
+
+    async fn build(seeded: bool) -> Self {
+        let database = TestDatabase::new().await;
+        let mut db = database.connect().await;
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        if seeded {
+            seed::load_default(&db).await.expect("seed loads");
+        }
+        let conn = db.conn();
+        let tokens = Tokens {
+            preview: auth::create_token(conn, "test preview", Role::Preview).await.unwrap().1,
+            editor: auth::create_token(conn, "test editor", Role::Editor).await.unwrap().1,
+            admin: auth::create_token(conn, "test admin", Role::Admin).await.unwrap().1,
+        };
+        Self { state: AppState::new(db), tokens, statements, address: None, database }
+    }
+
+    /// Seeded app served over real HTTP on a free loopback port.
+    pub async fn spawn() -> Self {
+        let mut app = Self::new().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let settings = HttpSettings { body_limit_bytes: 64 * 1024, ..HttpSettings::default() };
+        let router = server::app(app.state.clone(), &settings);
+        tokio::spawn(server::serve(listener, router, std::future::pending()));
+        app.address = Some(address);
+        app
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.state.db
+    }
+
+    pub fn header(&self, who: As) -> Option<String> {
+        match who {
+            As::Public => None,
+            As::Preview => Some(format!("Bearer {}", self.tokens.preview)),
+            As::Editor => Some(format!("Bearer {}", self.tokens.editor)),
+            As::Admin => Some(format!("Bearer {}", self.tokens.admin)),
+        }
+    }
+
+    /// Runs a query in-process and returns the whole response as JSON
+    /// (`{"data": …, "errors": […]}`).
+    pub async fn call(&self, who: As, query: &str, variables: Value) -> Value {
+        let header = self.header(who);
+        self.call_with_header(header.as_deref(), query, variables).await
+    }
+
+    pub async fn call_with_header(&self, header: Option<&str>, query: &str, variables: Value) -> Value {
+        let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
+        match self.state.execute(header, request).await {
+            Ok(response) => serde_json::to_value(&response).expect("response serialises"),
+            Err(err) => err.to_response_body(),
+        }
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn data(&self, who: As, query: &str, variables: Value) -> Value {
+        let response = self.call(who, query, variables).await;
+        assert!(response.get("errors").is_none_or(|e| e.as_array().is_none_or(Vec::is_empty)), "{response:#}");
+        response["data"].clone()
+    }
+
+    /// Posts a query over HTTP (the app must be `spawn`ed); returns status and body.
+    pub async fn post(&self, header: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let url = format!("{}/graphql", self.address.as_ref().expect("spawned app"));
+        let mut request = reqwest::Client::new().post(url).json(&json!({ "query": query, "variables": variables }));
+        if let Some(h) = header {
+            request = request.header("Authorization", h);
+        }
+        let response = request.send().await.expect("HTTP request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Runs `f` and returns how many SQL statements it issued.
+    pub async fn count_statements<F: Future>(&self, f: F) -> (usize, F::Output) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let out = f.await;
+        (self.statements.load(Ordering::SeqCst) - before, out)
+    }
+}
+
+/// The `extensions.code` of the first error of a response.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {response:#}"))
+}
+
+/// The id of the seeded prolotherapy therapy.
+pub async fn prolotherapy_id(app: &TestApp) -> String {
+    let data = app.data(As::Public, r#"{ therapy(slug: "prolotherapy") { id } }"#, json!({})).await;
+    data["therapy"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The current draft version of a therapy.
+pub async fn therapy_version(app: &TestApp, id: &str) -> i64 {
+    let data = app
+        .data(As::Editor, "query($id: ID!) { therapy(id: $id, stage: DRAFT) { version } }", json!({ "id": id }))
+        .await;
+    data["therapy"]["version"].as_i64().unwrap()
+}

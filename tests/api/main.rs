@@ -1,0 +1,15 @@
+//! Integration tests, one binary. Each test gets its own fresh database: a temporary
+//! SQLite file, or a uniquely named PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod access;
+mod batching;
+mod cli;
+mod drafts;
+mod errors;
+mod http;
+mod lists;
+mod schema;
+mod seed_content;
+mod versions;
