@@ -73,8 +73,9 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
         cors_allowed_origins: args.cors_allowed_origins,
     };
+    let shutdown = server::shutdown_signal();
     let listener = TcpListener::bind(args.listen).await?;
     tracing::info!("GraphQL at http://{}/graphql (GraphiQL on GET)", listener.local_addr()?);
-    server::serve(listener, server::app(AppState::new(db), &settings), server::shutdown_signal()).await?;
+    server::serve(listener, server::app(AppState::new(db), &settings), shutdown).await?;
     Ok(())
 }
