@@ -1,15 +1,13 @@
 //! Conditions: shared documents that therapies link to with a suitability.
 
-use entity::condition::{ActiveModel, Column, Entity, Model};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::condition::{ActiveModel, Entity, Model};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::document;
-use super::error::unique_violation_as;
-use super::filter::{Filter, SortField, condition_links};
-use super::listing::{self, Direction, Ordering, Page, PageRequest};
-use super::{ContentError, Result, Stage, validate};
+use super::slugged::slug_taken;
+use super::{Result, Stage, validate};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -30,13 +28,6 @@ pub struct ConditionChanges {
     pub body_region: Option<Option<String>>,
 }
 
-fn slug_taken(err: ContentError) -> ContentError {
-    match err {
-        ContentError::Database(db) => unique_violation_as(db, "slug", "is already used by another condition"),
-        other => other,
-    }
-}
-
 pub async fn create(db: &impl ConnectionTrait, input: NewCondition) -> Result<Model> {
     let now = super::now();
     let id = Uuid::now_v7();
@@ -52,7 +43,7 @@ pub async fn create(db: &impl ConnectionTrait, input: NewCondition) -> Result<Mo
         updated_at: Set(now),
         published_at: Set(None),
     };
-    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken(e.into()))?;
+    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken::<Entity>(e.into()))?;
     document::draft::<Entity>(db, id).await
 }
 
@@ -75,7 +66,7 @@ pub async fn update(
     if let Some(region) = changes.body_region {
         model.body_region = Set(validate::optional_name("bodyRegion", region.as_deref())?);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken)
+    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a condition from both stages, with every therapy's link to it.
@@ -91,58 +82,4 @@ pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {
     document::find::<Entity>(db, id, stage).await
-}
-
-pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str, stage: Stage) -> Result<Option<Model>> {
-    Ok(Entity::find().filter(Column::Slug.eq(slug)).filter(Column::Stage.eq(stage)).one(db).await?)
-}
-
-pub fn ordering(field: SortField, direction: Direction) -> Result<Ordering<Column>> {
-    let column = match field {
-        SortField::Name => Column::Name,
-        SortField::UpdatedAt => Column::UpdatedAt,
-        SortField::CreatedAt => Column::CreatedAt,
-        SortField::Position => {
-            return Err(ContentError::invalid("orderBy.field", "conditions have no position; sort by NAME"));
-        }
-    };
-    Ok(Ordering { column, name: field.label(), direction })
-}
-
-pub async fn list(
-    db: &impl ConnectionTrait,
-    stage: Stage,
-    filter: &Filter,
-    order: Ordering<Column>,
-    page: &PageRequest,
-) -> Result<Page<Model>> {
-    use entity::therapy_condition as tc;
-    let mut cond = Condition::all().add(Column::Stage.eq(stage));
-    if let Some(name) = &filter.name_equals {
-        cond = cond.add(Column::Name.eq(name.as_str()));
-    }
-    if let Some(needle) = &filter.name_contains {
-        cond = cond.add(listing::contains(Column::Name, needle));
-    }
-    if let Some(slugs) = &filter.slug_in {
-        cond = cond.add(Column::Slug.is_in(slugs.iter().map(String::as_str)));
-    }
-    if let Some(region) = &filter.body_region {
-        cond = cond.add(Column::BodyRegion.eq(region.as_str()));
-    }
-    if let Some(since) = filter.updated_since {
-        cond = cond.add(Column::UpdatedAt.gte(since));
-    }
-    if filter.therapy_id.is_some() || filter.suitability.is_some() {
-        // Only links whose therapy exists at this stage count.
-        let therapies = super::filter::ids_at::<entity::therapy::Entity>(
-            entity::therapy::Column::Id,
-            entity::therapy::Column::Stage,
-            stage,
-        );
-        let mut links = condition_links(tc::Column::ConditionId, stage, filter.therapy_id, None, filter.suitability);
-        links.and_where(tc::Column::TherapyId.in_subquery(therapies));
-        cond = cond.add(Column::Id.in_subquery(links));
-    }
-    listing::fetch_page(db, Entity::find().filter(cond), order, page).await
 }

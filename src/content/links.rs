@@ -32,13 +32,6 @@ pub struct ConditionLinkChanges {
     pub note: Option<Option<String>>,
 }
 
-async fn require_therapy(db: &impl ConnectionTrait, therapy_id: Uuid) -> Result<()> {
-    match super::therapy::find(db, therapy_id, Stage::Draft).await? {
-        Some(_) => Ok(()),
-        None => Err(ContentError::invalid("therapyId", format!("no therapy with id {therapy_id}"))),
-    }
-}
-
 fn note(value: Option<String>) -> Result<Option<String>> {
     match value {
         Some(n) if !n.trim().is_empty() => Ok(Some(validate::rich_text("note", &n, false)?)),
@@ -47,7 +40,7 @@ fn note(value: Option<String>) -> Result<Option<String>> {
 }
 
 pub async fn link_condition(db: &impl ConnectionTrait, input: NewConditionLink) -> Result<tc::Model> {
-    require_therapy(db, input.therapy_id).await?;
+    super::therapy::require(db, input.therapy_id, "therapyId").await?;
     if super::condition::find(db, input.condition_id, Stage::Draft).await?.is_none() {
         return Err(ContentError::invalid("conditionId", format!("no condition with id {}", input.condition_id)));
     }
@@ -113,13 +106,13 @@ pub async fn unlink_condition(db: &impl ConnectionTrait, id: Uuid) -> Result<Uui
 }
 
 pub async fn reorder_condition_links(db: &impl ConnectionTrait, therapy_id: Uuid, ids: &[Uuid]) -> Result<()> {
-    require_therapy(db, therapy_id).await?;
+    super::therapy::require(db, therapy_id, "therapyId").await?;
     reorder::<tc::Entity>(db, Condition::all().add(tc::Column::TherapyId.eq(therapy_id)), tc::Column::Position, ids)
         .await
 }
 
 pub async fn link_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
-    require_therapy(db, therapy_id).await?;
+    super::therapy::require(db, therapy_id, "therapyId").await?;
     if super::practitioner::find(db, practitioner_id, Stage::Draft).await?.is_none() {
         return Err(ContentError::invalid("practitionerId", format!("no practitioner with id {practitioner_id}")));
     }
@@ -141,7 +134,7 @@ pub async fn link_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, prac
 }
 
 pub async fn unlink_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
-    require_therapy(db, therapy_id).await?;
+    super::therapy::require(db, therapy_id, "therapyId").await?;
     let deleted = tp::Entity::delete_many()
         .filter(tp::Column::TherapyId.eq(therapy_id))
         .filter(tp::Column::PractitionerId.eq(practitioner_id))
@@ -155,7 +148,7 @@ pub async fn unlink_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, pr
 }
 
 pub async fn reorder_practitioners(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_ids: &[Uuid]) -> Result<()> {
-    require_therapy(db, therapy_id).await?;
+    super::therapy::require(db, therapy_id, "therapyId").await?;
     let existing: HashSet<Uuid> = practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId)
         .await?
         .into_iter()

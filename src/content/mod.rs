@@ -13,6 +13,7 @@ pub mod owned;
 pub mod practitioner;
 pub mod publishing;
 pub mod rich_text;
+pub mod slugged;
 pub mod therapy;
 pub mod validate;
 

@@ -139,11 +139,7 @@ where
     match input.therapy_id {
         None if E::OWNER_REQUIRED => return Err(ContentError::invalid("therapyId", "is required")),
         None => {}
-        Some(therapy) => {
-            if super::therapy::find(db, therapy, Stage::Draft).await?.is_none() {
-                return Err(ContentError::invalid("therapyId", format!("no therapy with id {therapy}")));
-            }
-        }
+        Some(therapy) => super::therapy::require(db, therapy, "therapyId").await?,
     }
     let title = validate::name(E::TITLE_FIELD, &input.title)?;
     let body = validate::rich_text(E::BODY_FIELD, &input.body, true)?;

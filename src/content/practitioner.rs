@@ -1,15 +1,13 @@
 //! Practitioners: the clinic's people, linked to the therapies they offer.
 
-use entity::practitioner::{ActiveModel, Column, Entity, Model, Techniques};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::practitioner::{ActiveModel, Entity, Model, Techniques};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::document;
-use super::error::unique_violation_as;
-use super::filter::{Filter, SortField, practitioner_links};
-use super::listing::{self, Direction, Ordering, Page, PageRequest};
-use super::{ContentError, Result, Stage, validate};
+use super::slugged::slug_taken;
+use super::{Result, Stage, validate};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -32,13 +30,6 @@ pub struct PractitionerChanges {
     pub title: Option<String>,
     pub bio: Option<String>,
     pub techniques: Option<Vec<String>>,
-}
-
-fn slug_taken(err: ContentError) -> ContentError {
-    match err {
-        ContentError::Database(db) => unique_violation_as(db, "slug", "is already used by another practitioner"),
-        other => other,
-    }
 }
 
 fn techniques(list: Vec<String>) -> Result<Techniques> {
@@ -70,7 +61,7 @@ pub async fn create(db: &impl ConnectionTrait, input: NewPractitioner) -> Result
         updated_at: Set(now),
         published_at: Set(None),
     };
-    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken(e.into()))?;
+    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken::<Entity>(e.into()))?;
     document::draft::<Entity>(db, id).await
 }
 
@@ -96,7 +87,7 @@ pub async fn update(
     if let Some(list) = changes.techniques {
         model.techniques = Set(techniques(list)?);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken)
+    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a practitioner from both stages, with every therapy's link to them.
@@ -112,48 +103,4 @@ pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {
     document::find::<Entity>(db, id, stage).await
-}
-
-pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str, stage: Stage) -> Result<Option<Model>> {
-    Ok(Entity::find().filter(Column::Slug.eq(slug)).filter(Column::Stage.eq(stage)).one(db).await?)
-}
-
-pub fn ordering(field: SortField, direction: Direction) -> Result<Ordering<Column>> {
-    let column = match field {
-        SortField::Name => Column::Name,
-        SortField::UpdatedAt => Column::UpdatedAt,
-        SortField::CreatedAt => Column::CreatedAt,
-        SortField::Position => {
-            return Err(ContentError::invalid("orderBy.field", "practitioners have no position; sort by NAME"));
-        }
-    };
-    Ok(Ordering { column, name: field.label(), direction })
-}
-
-pub async fn list(
-    db: &impl ConnectionTrait,
-    stage: Stage,
-    filter: &Filter,
-    order: Ordering<Column>,
-    page: &PageRequest,
-) -> Result<Page<Model>> {
-    use entity::therapy_practitioner as tp;
-    let mut cond = Condition::all().add(Column::Stage.eq(stage));
-    if let Some(name) = &filter.name_equals {
-        cond = cond.add(Column::Name.eq(name.as_str()));
-    }
-    if let Some(needle) = &filter.name_contains {
-        cond = cond.add(listing::contains(Column::Name, needle));
-    }
-    if let Some(slugs) = &filter.slug_in {
-        cond = cond.add(Column::Slug.is_in(slugs.iter().map(String::as_str)));
-    }
-    if let Some(since) = filter.updated_since {
-        cond = cond.add(Column::UpdatedAt.gte(since));
-    }
-    if let Some(therapy) = filter.therapy_id {
-        let links = practitioner_links(tp::Column::PractitionerId, stage, tp::Column::TherapyId, therapy);
-        cond = cond.add(Column::Id.in_subquery(links));
-    }
-    listing::fetch_page(db, Entity::find().filter(cond), order, page).await
 }

@@ -1,14 +1,12 @@
 //! Therapies: the root documents of a clinic page, with their treatment facts.
 
-use entity::therapy::{ActiveModel, Column, Entity, Model};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::therapy::{ActiveModel, Entity, Model};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::document;
-use super::error::unique_violation_as;
-use super::filter::{Filter, SortField, condition_links, practitioner_links};
-use super::listing::{self, Direction, Ordering, Page, PageRequest};
+use super::slugged::slug_taken;
 use super::{ContentError, InsuranceCoverage, Result, Stage, validate};
 
 /// Practical facts about a course of treatment; every number is optional.
@@ -126,13 +124,6 @@ impl TreatmentFacts {
     }
 }
 
-fn slug_taken(err: ContentError) -> ContentError {
-    match err {
-        ContentError::Database(db) => unique_violation_as(db, "slug", "is already used by another therapy"),
-        other => other,
-    }
-}
-
 pub async fn create(db: &impl ConnectionTrait, input: NewTherapy) -> Result<Model> {
     let now = super::now();
     let id = Uuid::now_v7();
@@ -149,7 +140,7 @@ pub async fn create(db: &impl ConnectionTrait, input: NewTherapy) -> Result<Mode
         ..Default::default()
     };
     input.facts.validated()?.apply(&mut model);
-    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken(e.into()))?;
+    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken::<Entity>(e.into()))?;
     document::draft::<Entity>(db, id).await
 }
 
@@ -174,7 +165,7 @@ pub async fn update(
     if let Some(facts) = changes.facts {
         facts.validated()?.apply(&mut model);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken)
+    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a therapy from both stages, with everything it owns and its links.
@@ -199,51 +190,10 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<O
     document::find::<Entity>(db, id, stage).await
 }
 
-pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str, stage: Stage) -> Result<Option<Model>> {
-    Ok(Entity::find().filter(Column::Slug.eq(slug)).filter(Column::Stage.eq(stage)).one(db).await?)
+/// Fails with `BAD_USER_INPUT` on `field` unless the therapy has a draft.
+pub async fn require(db: &impl ConnectionTrait, id: Uuid, field: &str) -> Result<()> {
+    match find(db, id, Stage::Draft).await? {
+        Some(_) => Ok(()),
+        None => Err(ContentError::invalid(field, format!("no therapy with id {id}"))),
+    }
 }
-
-pub fn ordering(field: SortField, direction: Direction) -> Result<Ordering<Column>> {
-    let column = match field {
-        SortField::Name => Column::Name,
-        SortField::UpdatedAt => Column::UpdatedAt,
-        SortField::CreatedAt => Column::CreatedAt,
-        SortField::Position => {
-            return Err(ContentError::invalid("orderBy.field", "therapies have no position; sort by NAME"));
-        }
-    };
-    Ok(Ordering { column, name: field.label(), direction })
-}
-
-pub async fn list(
-    db: &impl ConnectionTrait,
-    stage: Stage,
-    filter: &Filter,
-    order: Ordering<Column>,
-    page: &PageRequest,
-) -> Result<Page<Model>> {
-    use entity::{therapy_condition as tc, therapy_practitioner as tp};
-    let mut cond = Condition::all().add(Column::Stage.eq(stage));
-    if let Some(name) = &filter.name_equals {
-        cond = cond.add(Column::Name.eq(name.as_str()));
-    }
-    if let Some(needle) = &filter.name_contains {
-        cond = cond.add(listing::contains(Column::Name, needle));
-    }
-    if let Some(slugs) = &filter.slug_in {
-        cond = cond.add(Column::Slug.is_in(slugs.iter().map(String::as_str)));
-    }
-    if let Some(since) = filter.updated_since {
-        cond = cond.add(Column::UpdatedAt.gte(since));
-    }
-    if filter.condition_id.is_some() || filter.suitability.is_some() {
-        let links = condition_links(tc::Column::TherapyId, stage, None, filter.condition_id, filter.suitability);
-        cond = cond.add(Column::Id.in_subquery(links));
-    }
-    if let Some(practitioner) = filter.practitioner_id {
-        let links = practitioner_links(tp::Column::TherapyId, stage, tp::Column::PractitionerId, practitioner);
-        cond = cond.add(Column::Id.in_subquery(links));
-    }
-    listing::fetch_page(db, Entity::find().filter(cond), order, page).await
-}
-

@@ -50,10 +50,6 @@ impl TestDatabase {
     pub async fn connect(&self) -> Database {
         Database::connect_and_migrate(&self.url, 8).await.expect("connect to test database")
     }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self.cleanup, Cleanup::Postgres { .. })
-    }
 }
 
 fn with_database_name(url: &str, name: &str) -> String {
@@ -117,7 +113,8 @@ pub struct TestApp {
     statements: Arc<AtomicUsize>,
     /// Base URL when served over HTTP (`spawn`).
     pub address: Option<String>,
-    pub database: TestDatabase,
+    /// Held so that the database lives exactly as long as the test.
+    _database: TestDatabase,
 }
 
 /// Who makes a call.
@@ -157,7 +154,7 @@ impl TestApp {
             editor: auth::create_token(conn, "test editor", Role::Editor).await.unwrap().1,
             admin: auth::create_token(conn, "test admin", Role::Admin).await.unwrap().1,
         };
-        Self { state: AppState::new(db), tokens, statements, address: None, database }
+        Self { state: AppState::new(db), tokens, statements, address: None, _database: database }
     }
 
     /// Seeded app served over real HTTP on a free loopback port.

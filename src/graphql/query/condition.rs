@@ -1,12 +1,11 @@
 //! Condition reads.
 
 use async_graphql::{Context, ID, Object};
+use entity::condition::Entity;
 
-use super::Lookup;
-use crate::content::condition;
-use crate::graphql::context::{database, stage};
+use super::{ListArgs, find_slugged, list_slugged};
 use crate::graphql::error::ApiResult;
-use crate::graphql::input::{OrderBy, OrderField, ConditionFilter, page};
+use crate::graphql::input::{OrderBy, ConditionFilter};
 use crate::graphql::object::{List, Stage, Condition, list};
 
 #[derive(Default)]
@@ -23,17 +22,11 @@ impl ConditionQuery {
         slug: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<Option<Condition>> {
-        let stage = self::stage(ctx, stage)?;
-        let db = database(ctx)?.conn();
-        let found = match Lookup::from_args(id, slug)? {
-            Lookup::Id(id) => condition::find(db, id, stage).await?,
-            Lookup::Slug(slug) => condition::find_by_slug(db, &slug, stage).await?,
-        };
-        Ok(found.map(Condition))
+        Ok(find_slugged::<Entity>(ctx, id, slug, stage).await?.map(Condition))
     }
 
     /// Conditions, filtered and sorted (by name unless told), a page at a time
-    /// (`first` at most 100).
+    /// (`first`/`last` at most 100, default 20).
     #[allow(clippy::too_many_arguments)]
     async fn conditions(
         &self,
@@ -46,12 +39,8 @@ impl ConditionQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<Condition>> {
-        let stage = self::stage(ctx, stage)?;
         let filter = filter.unwrap_or_default().into_domain()?;
-        let (field, direction) = OrderBy::or(order_by, OrderField::Name);
-        let ordering = condition::ordering(field, direction)?;
-        let rows =
-            condition::list(database(ctx)?.conn(), stage, &filter, ordering, &page(first, after, last, before)).await?;
-        Ok(list(rows, Condition))
+        let args = ListArgs { order_by, first, after, last, before, stage };
+        Ok(list(list_slugged::<Entity>(ctx, filter, args).await?, Condition))
     }
 }

@@ -6,11 +6,16 @@ mod practitioner;
 mod therapy;
 mod token;
 
-use async_graphql::{ID, MergedObject};
-use uuid::Uuid;
+use async_graphql::{Context, ID, MergedObject};
 
-use super::context::parse_id;
+use super::context::{database, parse_id, stage};
 use super::error::{ApiError, ApiResult};
+use super::input::{OrderBy, OrderField, page};
+use super::object::Stage;
+use crate::content::document;
+use crate::content::filter::Filter;
+use crate::content::listing::Page;
+use crate::content::slugged::{self, Slugged};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -21,18 +26,40 @@ pub struct QueryRoot(
     token::TokenQuery,
 );
 
-/// How a single document is looked up: by id or by slug, exactly one of them.
-pub enum Lookup {
-    Id(Uuid),
-    Slug(String),
+/// One therapy, condition or practitioner by `id` or `slug` (exactly one of them).
+async fn find_slugged<E: Slugged>(
+    ctx: &Context<'_>,
+    id: Option<ID>,
+    slug: Option<String>,
+    requested: Option<Stage>,
+) -> ApiResult<Option<E::Model>> {
+    let stage = stage(ctx, requested)?;
+    let db = database(ctx)?.conn();
+    match (id, slug) {
+        (Some(id), None) => Ok(document::find::<E>(db, parse_id("id", &id)?, stage).await?),
+        (None, Some(slug)) => Ok(slugged::find_by_slug::<E>(db, &slug, stage).await?),
+        _ => Err(ApiError::bad_input("id", "give exactly one of id and slug")),
+    }
 }
 
-impl Lookup {
-    pub fn from_args(id: Option<ID>, slug: Option<String>) -> ApiResult<Self> {
-        match (id, slug) {
-            (Some(id), None) => Ok(Self::Id(parse_id("id", &id)?)),
-            (None, Some(slug)) => Ok(Self::Slug(slug)),
-            _ => Err(ApiError::bad_input("id", "give exactly one of id and slug")),
-        }
-    }
+/// Relay page arguments with the ordering and stage, as root list fields take them.
+struct ListArgs {
+    order_by: Option<OrderBy>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+    stage: Option<Stage>,
+}
+
+/// A page of therapies, conditions or practitioners, sorted by name unless told.
+async fn list_slugged<E: Slugged>(ctx: &Context<'_>, filter: Filter, args: ListArgs) -> ApiResult<Page<E::Model>>
+where
+    E::Model: Sync,
+{
+    let stage = stage(ctx, args.stage)?;
+    let (field, direction) = OrderBy::or(args.order_by, OrderField::Name);
+    let ordering = slugged::ordering::<E>(field, direction)?;
+    let request = page(args.first, args.after, args.last, args.before);
+    Ok(slugged::list::<E>(database(ctx)?.conn(), stage, &filter, ordering, &request).await?)
 }

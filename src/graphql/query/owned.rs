@@ -13,7 +13,7 @@ use crate::graphql::object::{Benefit, Faq, List, Stage, TherapyCondition, Therap
 pub struct OwnedItemQuery;
 
 /// Pagination and filter arguments shared by the owned-item lists.
-struct ListArgs {
+struct OwnedListArgs {
     filter: Option<OwnedItemFilter>,
     order_by: Option<OrderBy>,
     first: Option<i32>,
@@ -25,7 +25,7 @@ struct ListArgs {
 async fn owned_list<E, T>(
     ctx: &Context<'_>,
     requested: Option<Stage>,
-    args: ListArgs,
+    args: OwnedListArgs,
     wrap: fn(E::Model) -> T,
 ) -> ApiResult<List<T>>
 where
@@ -72,7 +72,7 @@ impl OwnedItemQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<TherapySection>> {
-        let args = ListArgs { filter, order_by, first, after, last, before };
+        let args = OwnedListArgs { filter, order_by, first, after, last, before };
         owned_list::<therapy_section::Entity, _>(ctx, stage, args, TherapySection).await
     }
 
@@ -93,7 +93,7 @@ impl OwnedItemQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<Benefit>> {
-        let args = ListArgs { filter, order_by, first, after, last, before };
+        let args = OwnedListArgs { filter, order_by, first, after, last, before };
         owned_list::<benefit::Entity, _>(ctx, stage, args, Benefit).await
     }
 
@@ -114,7 +114,7 @@ impl OwnedItemQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<Faq>> {
-        let args = ListArgs { filter, order_by, first, after, last, before };
+        let args = OwnedListArgs { filter, order_by, first, after, last, before };
         owned_list::<faq::Entity, _>(ctx, stage, args, Faq).await
     }
 

@@ -1,12 +1,11 @@
 //! Practitioner reads.
 
 use async_graphql::{Context, ID, Object};
+use entity::practitioner::Entity;
 
-use super::Lookup;
-use crate::content::practitioner;
-use crate::graphql::context::{database, stage};
+use super::{ListArgs, find_slugged, list_slugged};
 use crate::graphql::error::ApiResult;
-use crate::graphql::input::{OrderBy, OrderField, PractitionerFilter, page};
+use crate::graphql::input::{OrderBy, PractitionerFilter};
 use crate::graphql::object::{List, Stage, Practitioner, list};
 
 #[derive(Default)]
@@ -23,17 +22,11 @@ impl PractitionerQuery {
         slug: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<Option<Practitioner>> {
-        let stage = self::stage(ctx, stage)?;
-        let db = database(ctx)?.conn();
-        let found = match Lookup::from_args(id, slug)? {
-            Lookup::Id(id) => practitioner::find(db, id, stage).await?,
-            Lookup::Slug(slug) => practitioner::find_by_slug(db, &slug, stage).await?,
-        };
-        Ok(found.map(Practitioner))
+        Ok(find_slugged::<Entity>(ctx, id, slug, stage).await?.map(Practitioner))
     }
 
     /// Practitioners, filtered and sorted (by name unless told), a page at a time
-    /// (`first` at most 100).
+    /// (`first`/`last` at most 100, default 20).
     #[allow(clippy::too_many_arguments)]
     async fn practitioners(
         &self,
@@ -46,12 +39,8 @@ impl PractitionerQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<Practitioner>> {
-        let stage = self::stage(ctx, stage)?;
         let filter = filter.unwrap_or_default().into_domain()?;
-        let (field, direction) = OrderBy::or(order_by, OrderField::Name);
-        let ordering = practitioner::ordering(field, direction)?;
-        let rows =
-            practitioner::list(database(ctx)?.conn(), stage, &filter, ordering, &page(first, after, last, before)).await?;
-        Ok(list(rows, Practitioner))
+        let args = ListArgs { order_by, first, after, last, before, stage };
+        Ok(list(list_slugged::<Entity>(ctx, filter, args).await?, Practitioner))
     }
 }

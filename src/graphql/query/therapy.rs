@@ -1,12 +1,11 @@
 //! Therapy reads.
 
 use async_graphql::{Context, ID, Object};
+use entity::therapy::Entity;
 
-use super::Lookup;
-use crate::content::therapy;
-use crate::graphql::context::{database, stage};
+use super::{ListArgs, find_slugged, list_slugged};
 use crate::graphql::error::ApiResult;
-use crate::graphql::input::{OrderBy, OrderField, TherapyFilter, page};
+use crate::graphql::input::{OrderBy, TherapyFilter};
 use crate::graphql::object::{List, Stage, Therapy, list};
 
 #[derive(Default)]
@@ -23,17 +22,11 @@ impl TherapyQuery {
         slug: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<Option<Therapy>> {
-        let stage = self::stage(ctx, stage)?;
-        let db = database(ctx)?.conn();
-        let found = match Lookup::from_args(id, slug)? {
-            Lookup::Id(id) => therapy::find(db, id, stage).await?,
-            Lookup::Slug(slug) => therapy::find_by_slug(db, &slug, stage).await?,
-        };
-        Ok(found.map(Therapy))
+        Ok(find_slugged::<Entity>(ctx, id, slug, stage).await?.map(Therapy))
     }
 
     /// Therapies, filtered and sorted (by name unless told), a page at a time
-    /// (`first` at most 100).
+    /// (`first`/`last` at most 100, default 20).
     #[allow(clippy::too_many_arguments)]
     async fn therapies(
         &self,
@@ -46,12 +39,8 @@ impl TherapyQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<Therapy>> {
-        let stage = self::stage(ctx, stage)?;
         let filter = filter.unwrap_or_default().into_domain()?;
-        let (field, direction) = OrderBy::or(order_by, OrderField::Name);
-        let ordering = therapy::ordering(field, direction)?;
-        let rows =
-            therapy::list(database(ctx)?.conn(), stage, &filter, ordering, &page(first, after, last, before)).await?;
-        Ok(list(rows, Therapy))
+        let args = ListArgs { order_by, first, after, last, before, stage };
+        Ok(list(list_slugged::<Entity>(ctx, filter, args).await?, Therapy))
     }
 }
