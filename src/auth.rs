@@ -6,7 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::api_token::{ActiveModel, Column, Entity, Model};
 use rand::RngCore;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -56,7 +57,10 @@ pub enum AuthError {
 }
 
 fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn new_secret() -> String {
@@ -82,11 +86,19 @@ pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> Re
         .one(db)
         .await?
         .ok_or(AuthError::Rejected)?;
-    Ok(Identity::Token { id: token.id, name: token.name, role: token.role })
+    Ok(Identity::Token {
+        id: token.id,
+        name: token.name,
+        role: token.role,
+    })
 }
 
 /// Creates a token and returns it with its secret, which is shown this once and never stored.
-pub async fn create_token(db: &impl ConnectionTrait, name: &str, role: Role) -> Result<(Model, String), AuthError> {
+pub async fn create_token(
+    db: &impl ConnectionTrait,
+    name: &str,
+    role: Role,
+) -> Result<(Model, String), AuthError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AuthError::InvalidName);
@@ -105,12 +117,19 @@ pub async fn create_token(db: &impl ConnectionTrait, name: &str, role: Role) -> 
 }
 
 pub async fn list_tokens(db: &impl ConnectionTrait) -> Result<Vec<Model>, AuthError> {
-    Ok(Entity::find().order_by_asc(Column::CreatedAt).order_by_asc(Column::Id).all(db).await?)
+    Ok(Entity::find()
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// Revokes a token; revoking twice keeps the first revocation time.
 pub async fn revoke_token(db: &impl ConnectionTrait, id: Uuid) -> Result<Model, AuthError> {
-    let token = Entity::find_by_id(id).one(db).await?.ok_or(AuthError::NotFound(id))?;
+    let token = Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AuthError::NotFound(id))?;
     if token.revoked_at.is_some() {
         return Ok(token);
     }

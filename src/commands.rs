@@ -34,7 +34,10 @@ pub async fn run(cli: Cli) -> CommandResult {
         }
         Command::Token(TokenCommand::Create { name, role }) => {
             let (token, secret) = auth::create_token(db.conn(), &name, role.into()).await?;
-            eprintln!("created {:?} token {} ({name}); its secret, shown only now:", token.role, token.id);
+            eprintln!(
+                "created {:?} token {} ({name}); its secret, shown only now:",
+                token.role, token.id
+            );
             println!("{secret}");
             Ok(())
         }
@@ -44,7 +47,14 @@ pub async fn run(cli: Cli) -> CommandResult {
                     Some(at) => format!("revoked {at}"),
                     None => "active".to_owned(),
                 };
-                println!("{}  {:<8} {:<10} {}  {}", token.id, format!("{:?}", token.role), state, token.created_at, token.name);
+                println!(
+                    "{}  {:<8} {:<10} {}  {}",
+                    token.id,
+                    format!("{:?}", token.role),
+                    state,
+                    token.created_at,
+                    token.name
+                );
             }
             Ok(())
         }
@@ -60,7 +70,11 @@ pub async fn run(cli: Cli) -> CommandResult {
 async fn serve(db: Database, args: ServeArgs) -> CommandResult {
     if !args.no_seed && seed::is_empty(db.conn()).await? {
         let report = seed::load_default(&db).await?;
-        tracing::info!(therapies = report.therapies, conditions = report.conditions, "empty database: loaded the default content");
+        tracing::info!(
+            therapies = report.therapies,
+            conditions = report.conditions,
+            "empty database: loaded the default content"
+        );
     }
     if let Some(secret) = auth::first_admin_token(db.conn()).await? {
         eprintln!(
@@ -75,7 +89,10 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
     };
     let shutdown = server::shutdown_signal();
     let listener = TcpListener::bind(args.listen).await?;
-    tracing::info!("GraphQL at http://{}/graphql (GraphiQL on GET)", listener.local_addr()?);
+    tracing::info!(
+        "GraphQL at http://{}/graphql (GraphiQL on GET)",
+        listener.local_addr()?
+    );
     server::serve(listener, server::app(AppState::new(db), &settings), shutdown).await?;
     Ok(())
 }

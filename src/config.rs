@@ -10,7 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "clinic-content-api", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Database URL: `sqlite://FILE?mode=rwc` (created if missing) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://clinic-content.db?mode=rwc", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://clinic-content.db?mode=rwc",
+        global = true
+    )]
     pub database_url: String,
 
     /// Most database connections the pool opens.
@@ -100,7 +105,12 @@ pub struct ServeArgs {
     pub request_timeout_secs: u64,
 
     /// Origins browsers may call from (comma-separated), or `*` for any.
-    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "*", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        default_value = "*",
+        value_delimiter = ','
+    )]
     pub cors_allowed_origins: Vec<String>,
 
     /// Do not load the default content into an empty database.

@@ -33,7 +33,11 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { body_limit_bytes: 1024 * 1024, request_timeout: Duration::from_secs(30), cors_allowed_origins: vec![] }
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            cors_allowed_origins: vec![],
+        }
     }
 }
 
@@ -45,7 +49,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Database) -> Self {
-        Self { schema: build_schema(db.clone()), db }
+        Self {
+            schema: build_schema(db.clone()),
+            db,
+        }
     }
 
     /// Runs one GraphQL request as the caller named by an `Authorization` header
@@ -69,7 +76,10 @@ pub fn app(state: AppState, settings: &HttpSettings) -> Router {
         .with_state(state)
         .layer(cors(&settings.cors_allowed_origins))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -77,7 +87,11 @@ fn cors(origins: &[String]) -> CorsLayer {
     let allow_origin = if origins.is_empty() || origins.iter().any(|o| o == "*") {
         AllowOrigin::any()
     } else {
-        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()))
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim()).ok()),
+        )
     };
     CorsLayer::new()
         .allow_origin(allow_origin)
@@ -110,7 +124,9 @@ fn refusal(err: ApiError) -> Response {
     };
     let mut response = (status, Json(err.to_response_body())).into_response();
     if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
 }
@@ -121,7 +137,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database unavailable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "database unavailable" })),
+            )
                 .into_response()
         }
     }
@@ -143,7 +162,10 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let signals = {
         use tokio::signal::unix::{SignalKind, signal};
-        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
     async move {
         #[cfg(unix)]

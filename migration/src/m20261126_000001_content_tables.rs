@@ -100,8 +100,16 @@ fn document_table(table: impl IntoIden) -> TableCreateStatement {
         .col(ColumnDef::new(Doc::Id).uuid().not_null())
         .col(ColumnDef::new(Doc::Stage).string_len(16).not_null())
         .col(ColumnDef::new(Doc::Version).integer().not_null())
-        .col(ColumnDef::new(Doc::CreatedAt).timestamp_with_time_zone().not_null())
-        .col(ColumnDef::new(Doc::UpdatedAt).timestamp_with_time_zone().not_null())
+        .col(
+            ColumnDef::new(Doc::CreatedAt)
+                .timestamp_with_time_zone()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(Doc::UpdatedAt)
+                .timestamp_with_time_zone()
+                .not_null(),
+        )
         .col(ColumnDef::new(Doc::PublishedAt).timestamp_with_time_zone().null())
         .primary_key(Index::create().col(Doc::Id).col(Doc::Stage));
     create
@@ -145,7 +153,11 @@ impl MigrationTrait for Migration {
                     .col(count(Therapy::ProcedureMinutesMax))
                     .col(count(Therapy::RepeatAfterMonthsMin))
                     .col(count(Therapy::RepeatAfterMonthsMax))
-                    .col(ColumnDef::new(Therapy::InsuranceCoverage).string_len(32).not_null())
+                    .col(
+                        ColumnDef::new(Therapy::InsuranceCoverage)
+                            .string_len(32)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Therapy::InsuranceNote).text().null())
                     .col(count(Therapy::FirstUsedDecade))
                     .to_owned(),
@@ -176,9 +188,27 @@ impl MigrationTrait for Migration {
             .await?;
 
         for (table, title, body, owner_required, prefix) in [
-            (TherapySection::Table.into_iden(), TherapySection::Heading.into_iden(), TherapySection::Body.into_iden(), true, "therapy_section"),
-            (Benefit::Table.into_iden(), Benefit::Title.into_iden(), Benefit::Body.into_iden(), true, "benefit"),
-            (Faq::Table.into_iden(), Faq::Question.into_iden(), Faq::Answer.into_iden(), false, "faq"),
+            (
+                TherapySection::Table.into_iden(),
+                TherapySection::Heading.into_iden(),
+                TherapySection::Body.into_iden(),
+                true,
+                "therapy_section",
+            ),
+            (
+                Benefit::Table.into_iden(),
+                Benefit::Title.into_iden(),
+                Benefit::Body.into_iden(),
+                true,
+                "benefit",
+            ),
+            (
+                Faq::Table.into_iden(),
+                Faq::Question.into_iden(),
+                Faq::Answer.into_iden(),
+                false,
+                "faq",
+            ),
         ] {
             let mut owner = ColumnDef::new(Doc::TherapyId);
             owner.uuid();
@@ -272,7 +302,11 @@ impl MigrationTrait for Migration {
                 document_table(TherapyCondition::Table)
                     .col(ColumnDef::new(Doc::TherapyId).uuid().not_null())
                     .col(ColumnDef::new(TherapyCondition::ConditionId).uuid().not_null())
-                    .col(ColumnDef::new(TherapyCondition::Suitability).string_len(32).not_null())
+                    .col(
+                        ColumnDef::new(TherapyCondition::Suitability)
+                            .string_len(32)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TherapyCondition::Note).text().null())
                     .col(ColumnDef::new(Doc::Position).integer().not_null())
                     .to_owned(),
@@ -303,7 +337,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("therapy_condition_therapy_idx", TherapyCondition::Table, &[Doc::TherapyId]))
+            .create_index(index(
+                "therapy_condition_therapy_idx",
+                TherapyCondition::Table,
+                &[Doc::TherapyId],
+            ))
             .await?;
 
         manager
@@ -312,10 +350,18 @@ impl MigrationTrait for Migration {
                     .table(TherapyPractitioner::Table)
                     .if_not_exists()
                     .col(ColumnDef::new(Doc::TherapyId).uuid().not_null())
-                    .col(ColumnDef::new(TherapyPractitioner::PractitionerId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(TherapyPractitioner::PractitionerId)
+                            .uuid()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Doc::Stage).string_len(16).not_null())
                     .col(ColumnDef::new(Doc::Position).integer().not_null())
-                    .col(ColumnDef::new(Doc::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Doc::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .primary_key(
                         Index::create()
                             .col(Doc::TherapyId)

@@ -27,15 +27,30 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(ApiToken::Id).uuid().not_null().primary_key())
                     .col(ColumnDef::new(ApiToken::Name).string_len(200).not_null())
                     .col(ColumnDef::new(ApiToken::Role).string_len(16).not_null())
-                    .col(ColumnDef::new(ApiToken::SecretHash).string_len(64).not_null().unique_key())
-                    .col(ColumnDef::new(ApiToken::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(ApiToken::RevokedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(ApiToken::SecretHash)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiToken::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiToken::RevokedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ApiToken::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(ApiToken::Table).to_owned())
+            .await
     }
 }

@@ -37,13 +37,19 @@ pub async fn create(db: &impl ConnectionTrait, input: NewCondition) -> Result<Mo
         slug: Set(validate::slug("slug", &input.slug)?),
         name: Set(validate::name("name", &input.name)?),
         description: Set(validate::rich_text("description", &input.description, false)?),
-        body_region: Set(validate::optional_name("bodyRegion", input.body_region.as_deref())?),
+        body_region: Set(validate::optional_name(
+            "bodyRegion",
+            input.body_region.as_deref(),
+        )?),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
         published_at: Set(None),
     };
-    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken::<Entity>(e.into()))?;
+    Entity::insert(model)
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| slug_taken::<Entity>(e.into()))?;
     document::draft::<Entity>(db, id).await
 }
 
@@ -66,7 +72,9 @@ pub async fn update(
     if let Some(region) = changes.body_region {
         model.body_region = Set(validate::optional_name("bodyRegion", region.as_deref())?);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken::<Entity>)
+    document::update_draft::<Entity>(db, id, expected_version, model)
+        .await
+        .map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a condition from both stages, with every therapy's link to it.

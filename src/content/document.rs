@@ -68,7 +68,11 @@ pub fn id_of<E: Document>(model: &E::Model) -> Uuid {
 }
 
 /// One document at one stage, if it exists.
-pub async fn find<E: Document>(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<E::Model>> {
+pub async fn find<E: Document>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    stage: Stage,
+) -> Result<Option<E::Model>> {
     Ok(E::find()
         .filter(E::id_col().eq(id))
         .filter(E::stage_col().eq(stage))
@@ -78,7 +82,9 @@ pub async fn find<E: Document>(db: &impl ConnectionTrait, id: Uuid, stage: Stage
 
 /// The draft of a document, or `NOT_FOUND`.
 pub async fn draft<E: Document>(db: &impl ConnectionTrait, id: Uuid) -> Result<E::Model> {
-    find::<E>(db, id, Stage::Draft).await?.ok_or_else(|| ContentError::not_found(E::KIND, id))
+    find::<E>(db, id, Stage::Draft)
+        .await?
+        .ok_or_else(|| ContentError::not_found(E::KIND, id))
 }
 
 /// Fails with `CONFLICT` unless the draft is at `expected_version`.
@@ -87,7 +93,12 @@ pub fn check_version<E: Document>(draft: &E::Model, id: Uuid, expected_version: 
     if current_version == expected_version {
         Ok(())
     } else {
-        Err(ContentError::Conflict { kind: E::KIND, id, expected_version, current_version })
+        Err(ContentError::Conflict {
+            kind: E::KIND,
+            id,
+            expected_version,
+            current_version,
+        })
     }
 }
 
@@ -142,7 +153,9 @@ where
     copy.set(E::stage_col(), Stage::Published.into());
     copy.set(E::published_at_col(), Some(published_at).into());
     E::insert(copy).exec_without_returning(db).await?;
-    find::<E>(db, id, Stage::Published).await?.ok_or_else(|| ContentError::not_found(E::KIND, id))
+    find::<E>(db, id, Stage::Published)
+        .await?
+        .ok_or_else(|| ContentError::not_found(E::KIND, id))
 }
 
 /// Removes one stage of a document; returns whether a row was there.

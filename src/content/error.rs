@@ -13,7 +13,12 @@ pub enum ContentError {
         "{kind} {id} was saved by someone else in the meantime: it is at version {current_version}, \
          not {expected_version}; reload it and apply your change again"
     )]
-    Conflict { kind: DocumentKind, id: Uuid, expected_version: i32, current_version: i32 },
+    Conflict {
+        kind: DocumentKind,
+        id: Uuid,
+        expected_version: i32,
+        current_version: i32,
+    },
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     #[error("database error")]
@@ -24,11 +29,17 @@ pub type Result<T, E = ContentError> = std::result::Result<T, E>;
 
 impl ContentError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into() }
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(kind: DocumentKind, id: Uuid) -> Self {
-        Self::NotFound { kind, key: format!("id {id}") }
+        Self::NotFound {
+            kind,
+            key: format!("id {id}"),
+        }
     }
 }
 

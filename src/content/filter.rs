@@ -44,7 +44,11 @@ impl SortField {
 
 /// `SELECT id FROM <E> WHERE stage = ?`: the documents of a type that exist at a stage.
 pub fn ids_at<E: EntityTrait>(id: E::Column, stage_col: E::Column, stage: Stage) -> SelectStatement {
-    Query::select().column(id).from(E::default()).and_where(stage_col.eq(stage)).to_owned()
+    Query::select()
+        .column(id)
+        .from(E::default())
+        .and_where(stage_col.eq(stage))
+        .to_owned()
 }
 
 /// `SELECT <column> FROM therapy_condition WHERE stage = ? AND …`: link ends matching a filter.
@@ -66,7 +70,11 @@ pub fn condition_links(
     if let Some(s) = suitability {
         cond = cond.add(Column::Suitability.eq(s));
     }
-    Query::select().column(column).from(Entity).cond_where(cond).to_owned()
+    Query::select()
+        .column(column)
+        .from(Entity)
+        .cond_where(cond)
+        .to_owned()
 }
 
 /// `SELECT <column> FROM therapy_practitioner WHERE stage = ? AND <other> = ?`.

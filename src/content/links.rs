@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use entity::{therapy_condition as tc, therapy_practitioner as tp};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -41,8 +42,14 @@ fn note(value: Option<String>) -> Result<Option<String>> {
 
 pub async fn link_condition(db: &impl ConnectionTrait, input: NewConditionLink) -> Result<tc::Model> {
     super::therapy::require(db, input.therapy_id, "therapyId").await?;
-    if super::condition::find(db, input.condition_id, Stage::Draft).await?.is_none() {
-        return Err(ContentError::invalid("conditionId", format!("no condition with id {}", input.condition_id)));
+    if super::condition::find(db, input.condition_id, Stage::Draft)
+        .await?
+        .is_none()
+    {
+        return Err(ContentError::invalid(
+            "conditionId",
+            format!("no condition with id {}", input.condition_id),
+        ));
     }
     let position = match input.position {
         Some(p) if p < 0 => return Err(ContentError::invalid("position", "must not be negative")),
@@ -105,16 +112,35 @@ pub async fn unlink_condition(db: &impl ConnectionTrait, id: Uuid) -> Result<Uui
     Ok(link.therapy_id)
 }
 
-pub async fn reorder_condition_links(db: &impl ConnectionTrait, therapy_id: Uuid, ids: &[Uuid]) -> Result<()> {
+pub async fn reorder_condition_links(
+    db: &impl ConnectionTrait,
+    therapy_id: Uuid,
+    ids: &[Uuid],
+) -> Result<()> {
     super::therapy::require(db, therapy_id, "therapyId").await?;
-    reorder::<tc::Entity>(db, Condition::all().add(tc::Column::TherapyId.eq(therapy_id)), tc::Column::Position, ids)
-        .await
+    reorder::<tc::Entity>(
+        db,
+        Condition::all().add(tc::Column::TherapyId.eq(therapy_id)),
+        tc::Column::Position,
+        ids,
+    )
+    .await
 }
 
-pub async fn link_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+pub async fn link_practitioner(
+    db: &impl ConnectionTrait,
+    therapy_id: Uuid,
+    practitioner_id: Uuid,
+) -> Result<()> {
     super::therapy::require(db, therapy_id, "therapyId").await?;
-    if super::practitioner::find(db, practitioner_id, Stage::Draft).await?.is_none() {
-        return Err(ContentError::invalid("practitionerId", format!("no practitioner with id {practitioner_id}")));
+    if super::practitioner::find(db, practitioner_id, Stage::Draft)
+        .await?
+        .is_none()
+    {
+        return Err(ContentError::invalid(
+            "practitionerId",
+            format!("no practitioner with id {practitioner_id}"),
+        ));
     }
     let existing = practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId).await?;
     if existing.iter().any(|l| l.practitioner_id == practitioner_id) {
@@ -133,7 +159,11 @@ pub async fn link_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, prac
     Ok(())
 }
 
-pub async fn unlink_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+pub async fn unlink_practitioner(
+    db: &impl ConnectionTrait,
+    therapy_id: Uuid,
+    practitioner_id: Uuid,
+) -> Result<()> {
     super::therapy::require(db, therapy_id, "therapyId").await?;
     let deleted = tp::Entity::delete_many()
         .filter(tp::Column::TherapyId.eq(therapy_id))
@@ -142,28 +172,42 @@ pub async fn unlink_practitioner(db: &impl ConnectionTrait, therapy_id: Uuid, pr
         .exec(db)
         .await?;
     if deleted.rows_affected == 0 {
-        return Err(ContentError::invalid("practitionerId", "is not linked to this therapy"));
+        return Err(ContentError::invalid(
+            "practitionerId",
+            "is not linked to this therapy",
+        ));
     }
     Ok(())
 }
 
-pub async fn reorder_practitioners(db: &impl ConnectionTrait, therapy_id: Uuid, practitioner_ids: &[Uuid]) -> Result<()> {
+pub async fn reorder_practitioners(
+    db: &impl ConnectionTrait,
+    therapy_id: Uuid,
+    practitioner_ids: &[Uuid],
+) -> Result<()> {
     super::therapy::require(db, therapy_id, "therapyId").await?;
-    let existing: HashSet<Uuid> = practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId)
-        .await?
-        .into_iter()
-        .map(|l| l.practitioner_id)
-        .collect();
+    let existing: HashSet<Uuid> =
+        practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId)
+            .await?
+            .into_iter()
+            .map(|l| l.practitioner_id)
+            .collect();
     let given: HashSet<Uuid> = practitioner_ids.iter().copied().collect();
     if given.len() != practitioner_ids.len() || given != existing {
         return Err(ContentError::invalid(
             "practitionerIds",
-            format!("must name each of the therapy's {} practitioners exactly once", existing.len()),
+            format!(
+                "must name each of the therapy's {} practitioners exactly once",
+                existing.len()
+            ),
         ));
     }
     for (position, practitioner_id) in practitioner_ids.iter().enumerate() {
         tp::Entity::update_many()
-            .col_expr(tp::Column::Position, Expr::value(i32::try_from(position).unwrap_or(i32::MAX)))
+            .col_expr(
+                tp::Column::Position,
+                Expr::value(i32::try_from(position).unwrap_or(i32::MAX)),
+            )
             .filter(tp::Column::TherapyId.eq(therapy_id))
             .filter(tp::Column::PractitionerId.eq(*practitioner_id))
             .filter(tp::Column::Stage.eq(Stage::Draft))
@@ -212,7 +256,11 @@ pub async fn condition_links_of_conditions(
 }
 
 /// One condition link at a stage, if both of its ends exist at that stage.
-pub async fn find_condition_link(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<tc::Model>> {
+pub async fn find_condition_link(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    stage: Stage,
+) -> Result<Option<tc::Model>> {
     use entity::{condition, therapy};
     Ok(tc::Entity::find()
         .filter(tc::Column::Id.eq(id))

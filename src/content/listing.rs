@@ -5,8 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, ModelTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -95,7 +95,11 @@ fn encode_cursor<E: Document>(model: &E::Model, ordering: &Ordering<E::Column>) 
         _ => Uuid::nil(),
     };
     let key = SortKey::from_value(model.get(ordering.column)).unwrap_or(SortKey::Int(0));
-    let cursor = Cursor { by: ordering.name.to_owned(), key, id };
+    let cursor = Cursor {
+        by: ordering.name.to_owned(),
+        key,
+        id,
+    };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
 }
 
@@ -118,12 +122,17 @@ fn beyond<E: Document>(column: E::Column, key: Value, id: Uuid, direction: Direc
         Direction::Ascending => (column.gt(key.clone()), E::id_col().gt(id)),
         Direction::Descending => (column.lt(key.clone()), E::id_col().lt(id)),
     };
-    Condition::any().add(past_key).add(Condition::all().add(column.eq(key)).add(past_id))
+    Condition::any()
+        .add(past_key)
+        .add(Condition::all().add(column.eq(key)).add(past_id))
 }
 
 fn page_size(field: &str, value: i32) -> Result<u64> {
     if !(0..=MAX_PAGE_SIZE).contains(&value) {
-        return Err(ContentError::invalid(field, format!("must be between 0 and {MAX_PAGE_SIZE}, got {value}")));
+        return Err(ContentError::invalid(
+            field,
+            format!("must be between 0 and {MAX_PAGE_SIZE}, got {value}"),
+        ));
     }
     Ok(value as u64)
 }
@@ -139,7 +148,10 @@ where
     E::Model: Sync,
 {
     if request.first.is_some() && request.last.is_some() {
-        return Err(ContentError::invalid("last", "cannot be combined with first; page one way at a time"));
+        return Err(ContentError::invalid(
+            "last",
+            "cannot be combined with first; page one way at a time",
+        ));
     }
     let total_count = select.clone().count(db).await?;
     let backward = request.last.is_some();
@@ -176,7 +188,10 @@ where
     if backward {
         rows.reverse();
     }
-    let items = rows.into_iter().map(|row| (encode_cursor::<E>(&row, &ordering), row)).collect();
+    let items = rows
+        .into_iter()
+        .map(|row| (encode_cursor::<E>(&row, &ordering), row))
+        .collect();
     Ok(Page {
         items,
         has_previous_page: if backward { more } else { request.after.is_some() },
@@ -188,6 +203,10 @@ where
 /// A case-insensitive "contains" filter, with `%` and `_` in the needle taken literally.
 pub fn contains<C: ColumnTrait>(column: C, needle: &str) -> sea_orm::sea_query::SimpleExpr {
     use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-    let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = needle
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }

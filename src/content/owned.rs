@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, ModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, Value,
 };
 use uuid::Uuid;
 
@@ -26,7 +26,13 @@ pub trait OwnedItem: Document {
     fn position_col() -> Self::Column;
     fn title_col() -> Self::Column;
     fn created_at_col() -> Self::Column;
-    fn new_row(id: Uuid, owner: Option<Uuid>, title: String, body: String, position: i32) -> Self::ActiveModel;
+    fn new_row(
+        id: Uuid,
+        owner: Option<Uuid>,
+        title: String,
+        body: String,
+        position: i32,
+    ) -> Self::ActiveModel;
     fn changes(title: Option<String>, body: Option<String>) -> Self::ActiveModel;
 }
 
@@ -83,9 +89,30 @@ macro_rules! owned_item {
     };
 }
 
-owned_item!(therapy_section, heading, body, Heading, "heading", "body", true, |o: Option<Uuid>| o.unwrap_or_default());
-owned_item!(benefit, title, body, Title, "title", "body", true, |o: Option<Uuid>| o.unwrap_or_default());
-owned_item!(faq, question, answer, Question, "question", "answer", false, |o: Option<Uuid>| o);
+owned_item!(
+    therapy_section,
+    heading,
+    body,
+    Heading,
+    "heading",
+    "body",
+    true,
+    |o: Option<Uuid>| o.unwrap_or_default()
+);
+owned_item!(benefit, title, body, Title, "title", "body", true, |o: Option<
+    Uuid,
+>| o
+    .unwrap_or_default());
+owned_item!(
+    faq,
+    question,
+    answer,
+    Question,
+    "question",
+    "answer",
+    false,
+    |o: Option<Uuid>| o
+);
 
 /// A new item; `position` defaults to the end of its list.
 #[derive(Debug, Clone)]
@@ -116,7 +143,11 @@ fn visible<E: OwnedItem>(stage: Stage) -> Condition {
     let owners = ids_at::<therapy::Entity>(therapy::Column::Id, therapy::Column::Stage, stage);
     let owned = E::owner_col().in_subquery(owners);
     let cond = Condition::all().add(E::stage_col().eq(stage));
-    if E::OWNER_REQUIRED { cond.add(owned) } else { cond.add(Condition::any().add(owned).add(E::owner_col().is_null())) }
+    if E::OWNER_REQUIRED {
+        cond.add(owned)
+    } else {
+        cond.add(Condition::any().add(owned).add(E::owner_col().is_null()))
+    }
 }
 
 async fn next_position<E: OwnedItem>(db: &impl ConnectionTrait, owner: Option<Uuid>) -> Result<i32> {
@@ -149,23 +180,44 @@ where
         None => next_position::<E>(db, input.therapy_id).await?,
     };
     let id = Uuid::now_v7();
-    E::insert(E::new_row(id, input.therapy_id, title, body, position)).exec_without_returning(db).await?;
+    E::insert(E::new_row(id, input.therapy_id, title, body, position))
+        .exec_without_returning(db)
+        .await?;
     document::draft::<E>(db, id).await
 }
 
-pub async fn update<E>(db: &impl ConnectionTrait, id: Uuid, expected_version: i32, changes: ItemChanges) -> Result<E::Model>
+pub async fn update<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    changes: ItemChanges,
+) -> Result<E::Model>
 where
     E: OwnedItem,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let title = changes.title.map(|t| validate::name(E::TITLE_FIELD, &t)).transpose()?;
-    let body = changes.body.map(|b| validate::rich_text(E::BODY_FIELD, &b, true)).transpose()?;
+    let title = changes
+        .title
+        .map(|t| validate::name(E::TITLE_FIELD, &t))
+        .transpose()?;
+    let body = changes
+        .body
+        .map(|b| validate::rich_text(E::BODY_FIELD, &b, true))
+        .transpose()?;
     document::update_draft::<E>(db, id, expected_version, E::changes(title, body)).await
 }
 
 /// One item at a stage; at the published stage only while its therapy is published too.
-pub async fn find<E: OwnedItem>(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<E::Model>> {
-    Ok(E::find().filter(E::id_col().eq(id)).filter(visible::<E>(stage)).one(db).await?)
+pub async fn find<E: OwnedItem>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    stage: Stage,
+) -> Result<Option<E::Model>> {
+    Ok(E::find()
+        .filter(E::id_col().eq(id))
+        .filter(visible::<E>(stage))
+        .one(db)
+        .await?)
 }
 
 pub fn ordering<E: OwnedItem>(field: SortField, direction: Direction) -> Ordering<E::Column> {
@@ -175,7 +227,11 @@ pub fn ordering<E: OwnedItem>(field: SortField, direction: Direction) -> Orderin
         SortField::UpdatedAt => E::updated_at_col(),
         SortField::CreatedAt => E::created_at_col(),
     };
-    Ordering { column, name: field.label(), direction }
+    Ordering {
+        column,
+        name: field.label(),
+        direction,
+    }
 }
 
 pub async fn list<E: OwnedItem>(
@@ -232,7 +288,10 @@ pub async fn reorder<E: Document>(
     if given.len() != ids.len() || given != existing {
         return Err(ContentError::invalid(
             "ids",
-            format!("must name each of the list's {} items exactly once, in the new order", existing.len()),
+            format!(
+                "must name each of the list's {} items exactly once, in the new order",
+                existing.len()
+            ),
         ));
     }
     for (position, id) in ids.iter().enumerate() {
@@ -251,7 +310,11 @@ pub async fn reorder<E: Document>(
 }
 
 /// Reorders the items of one therapy (or the clinic-wide FAQ when `owner` is `None`).
-pub async fn reorder_items<E: OwnedItem>(db: &impl ConnectionTrait, owner: Option<Uuid>, ids: &[Uuid]) -> Result<()> {
+pub async fn reorder_items<E: OwnedItem>(
+    db: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    ids: &[Uuid],
+) -> Result<()> {
     reorder::<E>(db, owner_filter::<E>(owner), E::position_col(), ids).await
 }
 
@@ -278,7 +341,10 @@ pub async fn of_therapies<E: OwnedItem>(
 }
 
 /// The drafts of one list (a therapy's, or the clinic-wide FAQ when `owner` is `None`), in order.
-pub async fn drafts_of<E: OwnedItem>(db: &impl ConnectionTrait, owner: Option<Uuid>) -> Result<Vec<E::Model>> {
+pub async fn drafts_of<E: OwnedItem>(
+    db: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+) -> Result<Vec<E::Model>> {
     Ok(E::find()
         .filter(E::stage_col().eq(Stage::Draft))
         .filter(owner_filter::<E>(owner))

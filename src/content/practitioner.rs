@@ -61,7 +61,10 @@ pub async fn create(db: &impl ConnectionTrait, input: NewPractitioner) -> Result
         updated_at: Set(now),
         published_at: Set(None),
     };
-    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken::<Entity>(e.into()))?;
+    Entity::insert(model)
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| slug_taken::<Entity>(e.into()))?;
     document::draft::<Entity>(db, id).await
 }
 
@@ -87,7 +90,9 @@ pub async fn update(
     if let Some(list) = changes.techniques {
         model.techniques = Set(techniques(list)?);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken::<Entity>)
+    document::update_draft::<Entity>(db, id, expected_version, model)
+        .await
+        .map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a practitioner from both stages, with every therapy's link to them.

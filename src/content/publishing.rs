@@ -5,7 +5,8 @@
 use entity::{benefit, faq, therapy, therapy_condition as tc, therapy_practitioner as tp, therapy_section};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -25,7 +26,11 @@ fn slug_clash(kind: super::DocumentKind) -> impl Fn(ContentError) -> ContentErro
 
 /// Publishes one document's current draft (if `expected_version` is given, only
 /// when the draft is still at that version).
-pub async fn publish<E>(db: &impl ConnectionTrait, id: Uuid, expected_version: Option<i32>) -> Result<E::Model>
+pub async fn publish<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<E::Model>
 where
     E: Document,
     E::Model: IntoActiveModel<E::ActiveModel>,
@@ -35,7 +40,9 @@ where
     if let Some(expected) = expected_version {
         document::check_version::<E>(&draft, id, expected)?;
     }
-    document::publish_row::<E>(db, draft).await.map_err(slug_clash(E::KIND))
+    document::publish_row::<E>(db, draft)
+        .await
+        .map_err(slug_clash(E::KIND))
 }
 
 /// Removes a document's published copy; the draft stays. Returns the draft.
@@ -83,7 +90,11 @@ pub async fn publish_therapy(
 
 /// Takes a therapy (and its links) off the published stage; with `with_children`
 /// also its owned items. Returns the draft.
-pub async fn unpublish_therapy(db: &impl ConnectionTrait, id: Uuid, with_children: bool) -> Result<therapy::Model> {
+pub async fn unpublish_therapy(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    with_children: bool,
+) -> Result<therapy::Model> {
     let draft = unpublish::<therapy::Entity>(db, id).await?;
     tc::Entity::delete_many()
         .filter(tc::Column::TherapyId.eq(id))
@@ -140,7 +151,11 @@ where
         .filter(E::stage_col().eq(Stage::Draft))
         .exec(db)
         .await?;
-    let drafts = E::find().filter(owner_col.eq(owner)).filter(E::stage_col().eq(Stage::Draft)).all(db).await?;
+    let drafts = E::find()
+        .filter(owner_col.eq(owner))
+        .filter(E::stage_col().eq(Stage::Draft))
+        .all(db)
+        .await?;
     if drafts.is_empty() {
         return Ok(());
     }

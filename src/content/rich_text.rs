@@ -45,6 +45,9 @@ mod tests {
 
     #[test]
     fn plain_text_drops_markup() {
-        assert_eq!(to_plain_text("# Title\n\nSome *emphasis*.\n\n- one\n- two"), "Title\nSome emphasis.\n• one\n• two");
+        assert_eq!(
+            to_plain_text("# Title\n\nSome *emphasis*.\n\n- one\n- two"),
+            "Title\nSome emphasis.\n• one\n• two"
+        );
     }
 }

@@ -34,11 +34,22 @@ impl Slugged for entity::therapy::Entity {
         use entity::therapy::Column;
         use entity::{therapy_condition as tc, therapy_practitioner as tp};
         if filter.condition_id.is_some() || filter.suitability.is_some() {
-            let links = condition_links(tc::Column::TherapyId, stage, None, filter.condition_id, filter.suitability);
+            let links = condition_links(
+                tc::Column::TherapyId,
+                stage,
+                None,
+                filter.condition_id,
+                filter.suitability,
+            );
             cond = cond.add(Column::Id.in_subquery(links));
         }
         if let Some(practitioner) = filter.practitioner_id {
-            let links = practitioner_links(tp::Column::TherapyId, stage, tp::Column::PractitionerId, practitioner);
+            let links = practitioner_links(
+                tp::Column::TherapyId,
+                stage,
+                tp::Column::PractitionerId,
+                practitioner,
+            );
             cond = cond.add(Column::Id.in_subquery(links));
         }
         cond
@@ -65,8 +76,13 @@ impl Slugged for entity::condition::Entity {
         if filter.therapy_id.is_some() || filter.suitability.is_some() {
             // Only links whose therapy exists at this stage count.
             let therapies = ids_at::<therapy::Entity>(therapy::Column::Id, therapy::Column::Stage, stage);
-            let mut links =
-                condition_links(tc::Column::ConditionId, stage, filter.therapy_id, None, filter.suitability);
+            let mut links = condition_links(
+                tc::Column::ConditionId,
+                stage,
+                filter.therapy_id,
+                None,
+                filter.suitability,
+            );
             links.and_where(tc::Column::TherapyId.in_subquery(therapies));
             cond = cond.add(Column::Id.in_subquery(links));
         }
@@ -96,8 +112,16 @@ impl Slugged for entity::practitioner::Entity {
     }
 }
 
-pub async fn find_by_slug<E: Slugged>(db: &impl ConnectionTrait, slug: &str, stage: Stage) -> Result<Option<E::Model>> {
-    Ok(E::find().filter(E::slug_col().eq(slug)).filter(E::stage_col().eq(stage)).one(db).await?)
+pub async fn find_by_slug<E: Slugged>(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    stage: Stage,
+) -> Result<Option<E::Model>> {
+    Ok(E::find()
+        .filter(E::slug_col().eq(slug))
+        .filter(E::stage_col().eq(stage))
+        .one(db)
+        .await?)
 }
 
 pub fn ordering<E: Slugged>(field: SortField, direction: Direction) -> Result<Ordering<E::Column>> {
@@ -108,11 +132,18 @@ pub fn ordering<E: Slugged>(field: SortField, direction: Direction) -> Result<Or
         SortField::Position => {
             return Err(ContentError::invalid(
                 "orderBy.field",
-                format!("{} have no position; sort by NAME, UPDATED_AT or CREATED_AT", E::PLURAL),
+                format!(
+                    "{} have no position; sort by NAME, UPDATED_AT or CREATED_AT",
+                    E::PLURAL
+                ),
             ));
         }
     };
-    Ok(Ordering { column, name: field.label(), direction })
+    Ok(Ordering {
+        column,
+        name: field.label(),
+        direction,
+    })
 }
 
 pub async fn list<E: Slugged>(
@@ -145,7 +176,9 @@ where
 /// Maps a unique-slug violation on insert or update to a `BAD_USER_INPUT` on `slug`.
 pub fn slug_taken<E: Slugged>(err: ContentError) -> ContentError {
     match err {
-        ContentError::Database(db) => unique_violation_as(db, "slug", format!("is already used by another {}", E::KIND)),
+        ContentError::Database(db) => {
+            unique_violation_as(db, "slug", format!("is already used by another {}", E::KIND))
+        }
         other => other,
     }
 }

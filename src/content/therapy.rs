@@ -77,9 +77,24 @@ impl TreatmentFacts {
         ] {
             validate::non_negative(field, value)?;
         }
-        validate::ordered("facts.maxSessions", self.min_sessions, self.max_sessions, "minSessions")?;
-        validate::ordered("facts.typicalSessions", self.min_sessions, self.typical_sessions, "minSessions")?;
-        validate::ordered("facts.maxSessions", self.typical_sessions, self.max_sessions, "typicalSessions")?;
+        validate::ordered(
+            "facts.maxSessions",
+            self.min_sessions,
+            self.max_sessions,
+            "minSessions",
+        )?;
+        validate::ordered(
+            "facts.typicalSessions",
+            self.min_sessions,
+            self.typical_sessions,
+            "minSessions",
+        )?;
+        validate::ordered(
+            "facts.maxSessions",
+            self.typical_sessions,
+            self.max_sessions,
+            "typicalSessions",
+        )?;
         validate::ordered(
             "facts.procedureMinutesMax",
             self.procedure_minutes_min,
@@ -140,7 +155,10 @@ pub async fn create(db: &impl ConnectionTrait, input: NewTherapy) -> Result<Mode
         ..Default::default()
     };
     input.facts.validated()?.apply(&mut model);
-    Entity::insert(model).exec_without_returning(db).await.map_err(|e| slug_taken::<Entity>(e.into()))?;
+    Entity::insert(model)
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| slug_taken::<Entity>(e.into()))?;
     document::draft::<Entity>(db, id).await
 }
 
@@ -165,16 +183,27 @@ pub async fn update(
     if let Some(facts) = changes.facts {
         facts.validated()?.apply(&mut model);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model).await.map_err(slug_taken::<Entity>)
+    document::update_draft::<Entity>(db, id, expected_version, model)
+        .await
+        .map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a therapy from both stages, with everything it owns and its links.
 pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
     use entity::{benefit, faq, therapy_condition, therapy_practitioner, therapy_section};
     document::delete_document::<Entity>(db, id).await?;
-    therapy_section::Entity::delete_many().filter(therapy_section::Column::TherapyId.eq(id)).exec(db).await?;
-    benefit::Entity::delete_many().filter(benefit::Column::TherapyId.eq(id)).exec(db).await?;
-    faq::Entity::delete_many().filter(faq::Column::TherapyId.eq(id)).exec(db).await?;
+    therapy_section::Entity::delete_many()
+        .filter(therapy_section::Column::TherapyId.eq(id))
+        .exec(db)
+        .await?;
+    benefit::Entity::delete_many()
+        .filter(benefit::Column::TherapyId.eq(id))
+        .exec(db)
+        .await?;
+    faq::Entity::delete_many()
+        .filter(faq::Column::TherapyId.eq(id))
+        .exec(db)
+        .await?;
     therapy_condition::Entity::delete_many()
         .filter(therapy_condition::Column::TherapyId.eq(id))
         .exec(db)

@@ -32,7 +32,10 @@ pub fn name(field: &str, value: &str) -> Result<String> {
         return Err(ContentError::invalid(field, "must not be empty"));
     }
     if trimmed.chars().count() > MAX_NAME_LEN {
-        return Err(ContentError::invalid(field, format!("must be at most {MAX_NAME_LEN} characters")));
+        return Err(ContentError::invalid(
+            field,
+            format!("must be at most {MAX_NAME_LEN} characters"),
+        ));
     }
     if trimmed.contains(['\n', '\r']) {
         return Err(ContentError::invalid(field, "must be a single line"));
@@ -46,7 +49,10 @@ pub fn rich_text(field: &str, value: &str, required: bool) -> Result<String> {
         return Err(ContentError::invalid(field, "must not be empty"));
     }
     if value.len() > MAX_RICH_TEXT_LEN {
-        return Err(ContentError::invalid(field, format!("must be at most {MAX_RICH_TEXT_LEN} bytes")));
+        return Err(ContentError::invalid(
+            field,
+            format!("must be at most {MAX_RICH_TEXT_LEN} bytes"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -62,7 +68,10 @@ pub fn optional_name(field: &str, value: Option<&str>) -> Result<Option<String>>
 /// An optional count that must not be negative.
 pub fn non_negative(field: &str, value: Option<i32>) -> Result<()> {
     match value {
-        Some(v) if v < 0 => Err(ContentError::invalid(field, format!("must not be negative, got {v}"))),
+        Some(v) if v < 0 => Err(ContentError::invalid(
+            field,
+            format!("must not be negative, got {v}"),
+        )),
         _ => Ok(()),
     }
 }
@@ -70,7 +79,10 @@ pub fn non_negative(field: &str, value: Option<i32>) -> Result<()> {
 /// `low ≤ high` when both are given.
 pub fn ordered(field: &str, low: Option<i32>, high: Option<i32>, what: &str) -> Result<()> {
     match (low, high) {
-        (Some(l), Some(h)) if l > h => Err(ContentError::invalid(field, format!("must not be below {what} ({l})"))),
+        (Some(l), Some(h)) if l > h => Err(ContentError::invalid(
+            field,
+            format!("must not be below {what} ({l})"),
+        )),
         _ => Ok(()),
     }
 }

@@ -22,7 +22,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadUserInput { field: field.into(), message: message.into() }
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -72,9 +75,10 @@ impl From<ContentError> for ApiError {
         match err {
             ContentError::Invalid { field, message } => Self::BadUserInput { field, message },
             ContentError::NotFound { .. } => Self::NotFound(err.to_string()),
-            ContentError::Conflict { current_version, .. } => {
-                Self::Conflict { message: err.to_string(), current_version }
-            }
+            ContentError::Conflict { current_version, .. } => Self::Conflict {
+                message: err.to_string(),
+                current_version,
+            },
             ContentError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 Self::Internal
@@ -90,9 +94,10 @@ impl From<Arc<ContentError>> for ApiError {
             Err(shared) => match &*shared {
                 ContentError::Invalid { field, message } => Self::bad_input(field.clone(), message.clone()),
                 ContentError::NotFound { .. } => Self::NotFound(shared.to_string()),
-                ContentError::Conflict { current_version, .. } => {
-                    Self::Conflict { message: shared.to_string(), current_version: *current_version }
-                }
+                ContentError::Conflict { current_version, .. } => Self::Conflict {
+                    message: shared.to_string(),
+                    current_version: *current_version,
+                },
                 ContentError::Database(db) => {
                     tracing::error!(error = %db, "database error");
                     Self::Internal

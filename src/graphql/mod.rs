@@ -22,16 +22,24 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// The schema, with the database every resolver reaches through the context.
 pub fn build_schema(db: Database) -> AppSchema {
-    Schema::build(query::QueryRoot::default(), mutation::MutationRoot::default(), EmptySubscription)
-        .data(db)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(query::QueryRoot::default(), mutation::MutationRoot::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }

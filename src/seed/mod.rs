@@ -167,7 +167,10 @@ async fn insert_and_publish(txn: &impl ConnectionTrait, file: &ContentFile) -> R
         for link in &entry.conditions {
             let condition_id = *conditions
                 .get(&link.condition)
-                .ok_or_else(|| SeedError::UnknownSlug { kind: "condition", slug: link.condition.clone() })?;
+                .ok_or_else(|| SeedError::UnknownSlug {
+                    kind: "condition",
+                    slug: link.condition.clone(),
+                })?;
             let input = NewConditionLink {
                 therapy_id,
                 condition_id,
@@ -178,9 +181,10 @@ async fn insert_and_publish(txn: &impl ConnectionTrait, file: &ContentFile) -> R
             links::link_condition(txn, input).await?;
         }
         for slug in &entry.practitioners {
-            let practitioner_id = *practitioners
-                .get(slug)
-                .ok_or_else(|| SeedError::UnknownSlug { kind: "practitioner", slug: slug.clone() })?;
+            let practitioner_id = *practitioners.get(slug).ok_or_else(|| SeedError::UnknownSlug {
+                kind: "practitioner",
+                slug: slug.clone(),
+            })?;
             links::link_practitioner(txn, therapy_id, practitioner_id).await?;
         }
         publishing::publish_therapy(txn, therapy_id, None, true).await?;
@@ -196,12 +200,22 @@ async fn insert_and_publish(txn: &impl ConnectionTrait, file: &ContentFile) -> R
     })
 }
 
-async fn add<E>(txn: &impl ConnectionTrait, owner: Option<Uuid>, title: &str, body: &str) -> Result<Uuid, SeedError>
+async fn add<E>(
+    txn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    title: &str,
+    body: &str,
+) -> Result<Uuid, SeedError>
 where
     E: OwnedItem,
     E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
 {
-    let input = NewItem { therapy_id: owner, title: title.to_owned(), body: body.to_owned(), position: None };
+    let input = NewItem {
+        therapy_id: owner,
+        title: title.to_owned(),
+        body: body.to_owned(),
+        position: None,
+    };
     let row = owned::create::<E>(txn, input).await?;
     Ok(crate::content::document::id_of::<E>(&row))
 }

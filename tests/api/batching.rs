@@ -9,7 +9,9 @@ use crate::seed_content::PAGE_QUERY;
 async fn the_page_query_issues_the_same_statements_for_4_or_200_faq_entries() {
     let app = TestApp::new().await;
     let id = prolotherapy_id(&app).await;
-    let (small, page) = app.count_statements(app.data(As::Public, PAGE_QUERY, json!({}))).await;
+    let (small, page) = app
+        .count_statements(app.data(As::Public, PAGE_QUERY, json!({})))
+        .await;
     assert_eq!(page["therapy"]["faqs"].as_array().unwrap().len(), 4);
 
     for i in 0..196 {
@@ -28,14 +30,23 @@ async fn the_page_query_issues_the_same_statements_for_4_or_200_faq_entries() {
         )
         .await;
     }
-    app.data(As::Editor, "mutation($id: ID!) { publishTherapy(id: $id, withChildren: true) { id } }", json!({ "id": id }))
-        .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id, withChildren: true) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
 
-    let (large, page) = app.count_statements(app.data(As::Public, PAGE_QUERY, json!({}))).await;
+    let (large, page) = app
+        .count_statements(app.data(As::Public, PAGE_QUERY, json!({})))
+        .await;
 
     assert_eq!(page["therapy"]["faqs"].as_array().unwrap().len(), 200);
     assert_eq!(page["therapy"]["benefits"].as_array().unwrap().len(), 23);
-    assert_eq!(small, large, "statements for the page query grew with the list sizes");
+    assert_eq!(
+        small, large,
+        "statements for the page query grew with the list sizes"
+    );
     assert!(small <= 8, "the page query took {small} statements");
 }
 
@@ -48,7 +59,11 @@ async fn nested_lists_of_many_parents_are_batched() {
 
     let edges = data["conditions"]["edges"].as_array().unwrap();
     assert_eq!(edges.len(), 20);
-    assert!(edges.iter().all(|e| e["node"]["therapies"][0]["therapy"]["practitioners"][0]["slug"] == "dr-heather"));
+    assert!(
+        edges
+            .iter()
+            .all(|e| e["node"]["therapies"][0]["therapy"]["practitioners"][0]["slug"] == "dr-heather")
+    );
     // count + page, links, therapies, practitioner links, practitioners.
     assert!(statements <= 6, "20 conditions took {statements} statements");
 }

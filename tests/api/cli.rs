@@ -24,21 +24,34 @@ fn stdout(output: &std::process::Output) -> String {
 
 #[test]
 fn the_schema_command_prints_the_committed_sdl() {
-    let output = Command::new(env!("CARGO_BIN_EXE_clinic-content-api")).arg("schema").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clinic-content-api"))
+        .arg("schema")
+        .output()
+        .unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), clinic_content_api::graphql::sdl());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        clinic_content_api::graphql::sdl()
+    );
 }
 
 #[tokio::test]
 async fn token_create_prints_a_secret_that_authenticates_with_its_role_and_revoke_ends_it() {
     let database = TestDatabase::new().await;
-    let created = cli(&database, &["token", "create", "--name", "website", "--role", "preview"]);
+    let created = cli(
+        &database,
+        &["token", "create", "--name", "website", "--role", "preview"],
+    );
     assert!(created.status.success(), "{created:?}");
     let secret = stdout(&created);
 
     let db = database.connect().await;
-    let identity = auth::authenticate(db.conn(), Some(&format!("Bearer {secret}"))).await.unwrap();
-    let Identity::Token { id, name, role } = identity else { panic!("not a token identity") };
+    let identity = auth::authenticate(db.conn(), Some(&format!("Bearer {secret}")))
+        .await
+        .unwrap();
+    let Identity::Token { id, name, role } = identity else {
+        panic!("not a token identity")
+    };
     assert_eq!((name.as_str(), role), ("website", Role::Preview));
 
     let listed = cli(&database, &["token", "list"]);
@@ -47,7 +60,11 @@ async fn token_create_prints_a_secret_that_authenticates_with_its_role_and_revok
 
     let revoked = cli(&database, &["token", "revoke", &id.to_string()]);
     assert!(revoked.status.success(), "{revoked:?}");
-    assert!(auth::authenticate(db.conn(), Some(&format!("Bearer {secret}"))).await.is_err());
+    assert!(
+        auth::authenticate(db.conn(), Some(&format!("Bearer {secret}")))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -57,7 +74,10 @@ async fn migrate_then_seed_loads_the_page_once() {
 
     let seeded = cli(&database, &["seed"]);
     assert!(seeded.status.success(), "{seeded:?}");
-    assert_eq!(stdout(&seeded), "loaded and published 1 therapies, 20 conditions, 1 practitioners");
+    assert_eq!(
+        stdout(&seeded),
+        "loaded and published 1 therapies, 20 conditions, 1 practitioners"
+    );
 
     let again = cli(&database, &["seed"]);
     assert!(!again.status.success());
@@ -94,7 +114,10 @@ fn first_lines_of_serve(database: &TestDatabase) -> (String, String) {
     let pid = child.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let status = child.wait().unwrap();
-    assert!(status.success(), "serve did not shut down cleanly on SIGTERM: {status:?}\n{printed}");
+    assert!(
+        status.success(),
+        "serve did not shut down cleanly on SIGTERM: {status:?}\n{printed}"
+    );
     (printed, address)
 }
 
@@ -111,14 +134,22 @@ async fn the_first_start_seeds_and_prints_one_admin_token_once() {
         .unwrap_or_else(|| panic!("no admin token printed:\n{first}"))
         .to_owned();
     let db = database.connect().await;
-    let identity = auth::authenticate(db.conn(), Some(&format!("Bearer {secret}"))).await.unwrap();
+    let identity = auth::authenticate(db.conn(), Some(&format!("Bearer {secret}")))
+        .await
+        .unwrap();
     assert_eq!(identity.role(), Some(Role::Admin));
 
     let (second, _) = first_lines_of_serve(&database);
-    assert!(!second.contains("cca_"), "a second start printed a token:\n{second}");
+    assert!(
+        !second.contains("cca_"),
+        "a second start printed a token:\n{second}"
+    );
 
     let app = clinic_content_api::server::AppState::new(db);
     let request = async_graphql::Request::new("{ therapy(slug: \"prolotherapy\") { name } }");
     let response = app.execute(None, request).await.unwrap();
-    assert_eq!(serde_json::to_value(&response.data).unwrap(), json!({ "therapy": { "name": "Prolotherapy" } }));
+    assert_eq!(
+        serde_json::to_value(&response.data).unwrap(),
+        json!({ "therapy": { "name": "Prolotherapy" } })
+    );
 }

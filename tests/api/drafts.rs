@@ -4,7 +4,8 @@ use serde_json::json;
 
 use crate::helpers::{As, TestApp, error_code, prolotherapy_id, therapy_version};
 
-const NAME_AT: &str = "query($stage: Stage) { therapy(slug: \"prolotherapy\", stage: $stage) { name version } }";
+const NAME_AT: &str =
+    "query($stage: Stage) { therapy(slug: \"prolotherapy\", stage: $stage) { name version } }";
 
 #[tokio::test]
 async fn an_edit_stays_in_the_draft_until_it_is_published() {
@@ -18,17 +19,31 @@ async fn an_edit_stays_in_the_draft_until_it_is_published() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(updated["updateTherapy"], json!({ "name": "Prolotherapy (renamed)", "version": 2, "stage": "DRAFT" }));
+    assert_eq!(
+        updated["updateTherapy"],
+        json!({ "name": "Prolotherapy (renamed)", "version": 2, "stage": "DRAFT" })
+    );
 
     let public = app.data(As::Public, NAME_AT, json!({})).await;
     assert_eq!(public["therapy"], json!({ "name": "Prolotherapy", "version": 1 }));
     let preview = app.data(As::Preview, NAME_AT, json!({ "stage": "DRAFT" })).await;
-    assert_eq!(preview["therapy"], json!({ "name": "Prolotherapy (renamed)", "version": 2 }));
+    assert_eq!(
+        preview["therapy"],
+        json!({ "name": "Prolotherapy (renamed)", "version": 2 })
+    );
 
-    app.data(As::Editor, "mutation($id: ID!) { publishTherapy(id: $id) { id } }", json!({ "id": id })).await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
 
     let public = app.data(As::Public, NAME_AT, json!({})).await;
-    assert_eq!(public["therapy"], json!({ "name": "Prolotherapy (renamed)", "version": 2 }));
+    assert_eq!(
+        public["therapy"],
+        json!({ "name": "Prolotherapy (renamed)", "version": 2 })
+    );
 }
 
 #[tokio::test]
@@ -43,17 +58,35 @@ async fn a_new_benefit_reaches_the_public_page_only_with_its_therapy_published_w
         json!({ "id": id }),
     )
     .await;
-    assert_eq!(app.data(As::Public, benefits, json!({})).await["therapy"]["benefits"].as_array().unwrap().len(), 3);
-
-    app.data(As::Editor, "mutation($id: ID!) { publishTherapy(id: $id) { id } }", json!({ "id": id })).await;
     assert_eq!(
-        app.data(As::Public, benefits, json!({})).await["therapy"]["benefits"].as_array().unwrap().len(),
+        app.data(As::Public, benefits, json!({})).await["therapy"]["benefits"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        app.data(As::Public, benefits, json!({})).await["therapy"]["benefits"]
+            .as_array()
+            .unwrap()
+            .len(),
         3,
         "publishing without children leaves owned items alone"
     );
 
-    app.data(As::Editor, "mutation($id: ID!) { publishTherapy(id: $id, withChildren: true) { id } }", json!({ "id": id }))
-        .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id, withChildren: true) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
     let titles = app.data(As::Public, benefits, json!({})).await;
     assert_eq!(titles["therapy"]["benefits"][3], json!({ "title": "Natural" }));
 }
@@ -64,14 +97,36 @@ async fn unpublishing_hides_the_page_and_keeps_the_draft() {
     let id = prolotherapy_id(&app).await;
 
     let draft = app
-        .data(As::Editor, "mutation($id: ID!) { unpublishTherapy(id: $id) { stage name } }", json!({ "id": id }))
+        .data(
+            As::Editor,
+            "mutation($id: ID!) { unpublishTherapy(id: $id) { stage name } }",
+            json!({ "id": id }),
+        )
         .await;
-    assert_eq!(draft["unpublishTherapy"], json!({ "stage": "DRAFT", "name": "Prolotherapy" }));
+    assert_eq!(
+        draft["unpublishTherapy"],
+        json!({ "stage": "DRAFT", "name": "Prolotherapy" })
+    );
 
-    assert_eq!(app.data(As::Public, NAME_AT, json!({})).await["therapy"], json!(null));
-    let faqs = app.data(As::Public, "{ faqs { totalCount } benefits { totalCount } }", json!({})).await;
-    assert_eq!(faqs, json!({ "faqs": { "totalCount": 0 }, "benefits": { "totalCount": 0 } }));
-    assert_eq!(app.data(As::Preview, NAME_AT, json!({ "stage": "DRAFT" })).await["therapy"]["name"], "Prolotherapy");
+    assert_eq!(
+        app.data(As::Public, NAME_AT, json!({})).await["therapy"],
+        json!(null)
+    );
+    let faqs = app
+        .data(
+            As::Public,
+            "{ faqs { totalCount } benefits { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        faqs,
+        json!({ "faqs": { "totalCount": 0 }, "benefits": { "totalCount": 0 } })
+    );
+    assert_eq!(
+        app.data(As::Preview, NAME_AT, json!({ "stage": "DRAFT" })).await["therapy"]["name"],
+        "Prolotherapy"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +134,13 @@ async fn deleting_a_therapy_removes_both_stages_and_everything_it_owns() {
     let app = TestApp::new().await;
     let id = prolotherapy_id(&app).await;
 
-    let deleted = app.data(As::Editor, "mutation($id: ID!) { deleteTherapy(id: $id) }", json!({ "id": id })).await;
+    let deleted = app
+        .data(
+            As::Editor,
+            "mutation($id: ID!) { deleteTherapy(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(deleted["deleteTherapy"], json!(id));
 
     for stage in ["PUBLISHED", "DRAFT"] {
@@ -102,7 +163,13 @@ async fn deleting_a_therapy_removes_both_stages_and_everything_it_owns() {
             "at stage {stage}"
         );
     }
-    let again = app.call(As::Editor, "mutation($id: ID!) { deleteTherapy(id: $id) }", json!({ "id": id })).await;
+    let again = app
+        .call(
+            As::Editor,
+            "mutation($id: ID!) { deleteTherapy(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(error_code(&again), "NOT_FOUND");
 }
 
@@ -124,15 +191,33 @@ async fn a_published_page_shows_a_condition_link_only_once_the_condition_is_publ
         json!({ "t": id, "c": condition_id }),
     )
     .await;
-    app.data(As::Editor, "mutation($id: ID!) { publishTherapy(id: $id) { id } }", json!({ "id": id })).await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
     let well = "{ therapy(slug: \"prolotherapy\") { conditions(suitability: RESPONDS_WELL) { condition { slug } note } } }";
-    assert_eq!(app.data(As::Public, well, json!({})).await["therapy"]["conditions"].as_array().unwrap().len(), 13);
+    assert_eq!(
+        app.data(As::Public, well, json!({})).await["therapy"]["conditions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        13
+    );
 
-    app.data(As::Editor, "mutation($id: ID!) { publishCondition(id: $id) { stage } }", json!({ "id": condition_id }))
-        .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishCondition(id: $id) { stage } }",
+        json!({ "id": condition_id }),
+    )
+    .await;
 
     let links = app.data(As::Public, well, json!({})).await;
-    assert_eq!(links["therapy"]["conditions"][13], json!({ "condition": { "slug": "neck-pain" }, "note": "Often" }));
+    assert_eq!(
+        links["therapy"]["conditions"][13],
+        json!({ "condition": { "slug": "neck-pain" }, "note": "Often" })
+    );
 }
 
 #[tokio::test]
@@ -144,12 +229,25 @@ async fn unlinking_changes_the_draft_and_the_public_page_only_after_publish() {
     let fractures = links["therapy"]["conditions"][4].clone();
     assert_eq!(fractures["condition"]["slug"], "fractures");
 
-    app.data(As::Editor, "mutation($id: ID!) { unlinkCondition(id: $id) { id } }", json!({ "id": fractures["id"] })).await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { unlinkCondition(id: $id) { id } }",
+        json!({ "id": fractures["id"] }),
+    )
+    .await;
 
     let count = |v: serde_json::Value| v["therapy"]["conditions"].as_array().unwrap().len();
-    assert_eq!(count(app.data(As::Editor, poorly, json!({ "stage": "DRAFT" })).await), 6);
+    assert_eq!(
+        count(app.data(As::Editor, poorly, json!({ "stage": "DRAFT" })).await),
+        6
+    );
     assert_eq!(count(app.data(As::Public, poorly, json!({})).await), 7);
-    app.data(As::Editor, "mutation($id: ID!) { publishTherapy(id: $id) { id } }", json!({ "id": id })).await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
     assert_eq!(count(app.data(As::Public, poorly, json!({})).await), 6);
 }
 
@@ -166,19 +264,35 @@ async fn publishing_a_named_version_fails_once_the_draft_has_moved_on() {
     assert_eq!(therapy_version(&app, &id).await, 2);
 
     let stale = app
-        .call(As::Editor, "mutation($id: ID!) { publishTherapy(id: $id, expectedVersion: 1) { id } }", json!({ "id": id }))
+        .call(
+            As::Editor,
+            "mutation($id: ID!) { publishTherapy(id: $id, expectedVersion: 1) { id } }",
+            json!({ "id": id }),
+        )
         .await;
 
     assert_eq!(error_code(&stale), "CONFLICT");
     assert_eq!(stale["errors"][0]["extensions"]["currentVersion"], 2);
-    let public = app.data(As::Public, "{ therapy(slug: \"prolotherapy\") { summary { markdown } } }", json!({})).await;
+    let public = app
+        .data(
+            As::Public,
+            "{ therapy(slug: \"prolotherapy\") { summary { markdown } } }",
+            json!({}),
+        )
+        .await;
     assert_ne!(public["therapy"]["summary"]["markdown"], "New summary");
 }
 
 #[tokio::test]
 async fn a_draft_slug_may_not_be_published_over_another_published_document() {
     let app = TestApp::new().await;
-    let knee = app.data(As::Editor, "{ condition(slug: \"knee-pain\", stage: DRAFT) { id version } }", json!({})).await;
+    let knee = app
+        .data(
+            As::Editor,
+            "{ condition(slug: \"knee-pain\", stage: DRAFT) { id version } }",
+            json!({}),
+        )
+        .await;
     // Knee pain's draft takes a new slug; a new condition takes the old one.
     app.data(
         As::Editor,
@@ -187,7 +301,11 @@ async fn a_draft_slug_may_not_be_published_over_another_published_document() {
     )
     .await;
     let created = app
-        .data(As::Editor, "mutation { createCondition(input: { slug: \"knee-pain\", name: \"Knee pain 2\" }) { id } }", json!({}))
+        .data(
+            As::Editor,
+            "mutation { createCondition(input: { slug: \"knee-pain\", name: \"Knee pain 2\" }) { id } }",
+            json!({}),
+        )
         .await;
 
     let clash = app

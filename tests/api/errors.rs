@@ -13,28 +13,57 @@ const CREATE_CONDITION: &str =
 #[tokio::test]
 async fn a_slug_with_anything_but_lowercase_letters_digits_and_hyphens_is_refused() {
     let app = TestApp::new().await;
-    for slug in ["Knee-Pain", "knee pain", "knee--pain", "-knee", "knee_pain", "", "knée"] {
-        let response = app.call(As::Editor, CREATE_CONDITION, json!({ "input": { "slug": slug, "name": "Knee" } })).await;
+    for slug in [
+        "Knee-Pain",
+        "knee pain",
+        "knee--pain",
+        "-knee",
+        "knee_pain",
+        "",
+        "knée",
+    ] {
+        let response = app
+            .call(
+                As::Editor,
+                CREATE_CONDITION,
+                json!({ "input": { "slug": slug, "name": "Knee" } }),
+            )
+            .await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT", "slug {slug:?}");
-        assert_eq!(response["errors"][0]["extensions"]["field"], "slug", "slug {slug:?}");
+        assert_eq!(
+            response["errors"][0]["extensions"]["field"], "slug",
+            "slug {slug:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_slug_already_in_use_is_refused_naming_the_field() {
     let app = TestApp::new().await;
-    let response =
-        app.call(As::Editor, CREATE_CONDITION, json!({ "input": { "slug": "knee-pain", "name": "Knee again" } })).await;
+    let response = app
+        .call(
+            As::Editor,
+            CREATE_CONDITION,
+            json!({ "input": { "slug": "knee-pain", "name": "Knee again" } }),
+        )
+        .await;
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
     assert_eq!(response["errors"][0]["extensions"]["field"], "slug");
-    assert_eq!(response["errors"][0]["message"], "slug: is already used by another condition");
+    assert_eq!(
+        response["errors"][0]["message"],
+        "slug: is already used by another condition"
+    );
 }
 
 #[tokio::test]
 async fn malformed_and_unknown_ids_are_told_apart() {
     let app = TestApp::new().await;
     let malformed = app
-        .call(As::Editor, "mutation { updateFaq(id: \"nope\", expectedVersion: 1, input: { answer: \"x\" }) { id } }", json!({}))
+        .call(
+            As::Editor,
+            "mutation { updateFaq(id: \"nope\", expectedVersion: 1, input: { answer: \"x\" }) { id } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&malformed), "BAD_USER_INPUT");
     assert_eq!(malformed["errors"][0]["extensions"]["field"], "id");
@@ -63,20 +92,43 @@ async fn inconsistent_treatment_facts_are_refused_and_nothing_is_written() {
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
     assert_eq!(response["errors"][0]["extensions"]["field"], "facts.maxSessions");
     let draft = app
-        .data(As::Editor, "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { name version facts { minSessions } } }", json!({}))
+        .data(
+            As::Editor,
+            "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { name version facts { minSessions } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(draft["therapy"], json!({ "name": "Prolotherapy", "version": 1, "facts": { "minSessions": 2 } }));
+    assert_eq!(
+        draft["therapy"],
+        json!({ "name": "Prolotherapy", "version": 1, "facts": { "minSessions": 2 } })
+    );
 }
 
 #[tokio::test]
 async fn empty_names_and_overlong_text_are_refused() {
     let app = TestApp::new().await;
-    let empty = app.call(As::Editor, CREATE_CONDITION, json!({ "input": { "slug": "x", "name": "   " } })).await;
+    let empty = app
+        .call(
+            As::Editor,
+            CREATE_CONDITION,
+            json!({ "input": { "slug": "x", "name": "   " } }),
+        )
+        .await;
     assert_eq!(empty["errors"][0]["extensions"]["field"], "name");
-    let long = app.call(As::Editor, CREATE_CONDITION, json!({ "input": { "slug": "x", "name": "n".repeat(301) } })).await;
+    let long = app
+        .call(
+            As::Editor,
+            CREATE_CONDITION,
+            json!({ "input": { "slug": "x", "name": "n".repeat(301) } }),
+        )
+        .await;
     assert_eq!(long["errors"][0]["extensions"]["field"], "name");
     let huge = app
-        .call(As::Editor, CREATE_CONDITION, json!({ "input": { "slug": "x", "name": "X", "description": "d".repeat(100_001) } }))
+        .call(
+            As::Editor,
+            CREATE_CONDITION,
+            json!({ "input": { "slug": "x", "name": "X", "description": "d".repeat(100_001) } }),
+        )
         .await;
     assert_eq!(huge["errors"][0]["extensions"]["field"], "description");
 }
@@ -114,37 +166,69 @@ async fn a_content_file_that_fails_half_way_leaves_nothing_behind() {
 
     let result = seed::load(app.db(), &file).await;
 
-    assert!(matches!(result, Err(seed::SeedError::UnknownSlug { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(seed::SeedError::UnknownSlug { .. })),
+        "{result:?}"
+    );
     let counts = app
-        .data(As::Editor, "{ therapies(stage: DRAFT) { totalCount } conditions(stage: DRAFT) { totalCount } }", json!({}))
+        .data(
+            As::Editor,
+            "{ therapies(stage: DRAFT) { totalCount } conditions(stage: DRAFT) { totalCount } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(counts, json!({ "therapies": { "totalCount": 0 }, "conditions": { "totalCount": 0 } }));
+    assert_eq!(
+        counts,
+        json!({ "therapies": { "totalCount": 0 }, "conditions": { "totalCount": 0 } })
+    );
 }
 
 #[tokio::test]
 async fn a_reorder_naming_the_wrong_items_changes_nothing() {
     let app = TestApp::new().await;
     let id = prolotherapy_id(&app).await;
-    let before = app.data(As::Editor, "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { faqs { id version } } }", json!({})).await;
+    let before = app
+        .data(
+            As::Editor,
+            "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { faqs { id version } } }",
+            json!({}),
+        )
+        .await;
     let faqs = before["therapy"]["faqs"].as_array().unwrap();
     let ids = [&faqs[3]["id"], &faqs[2]["id"], &faqs[1]["id"]];
 
     let response = app
-        .call(As::Editor, "mutation($t: ID!, $ids: [ID!]!) { reorderFaqs(therapyId: $t, ids: $ids) { id } }", json!({ "t": id, "ids": ids }))
+        .call(
+            As::Editor,
+            "mutation($t: ID!, $ids: [ID!]!) { reorderFaqs(therapyId: $t, ids: $ids) { id } }",
+            json!({ "t": id, "ids": ids }),
+        )
         .await;
 
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
     assert_eq!(response["errors"][0]["extensions"]["field"], "ids");
-    let after = app.data(As::Editor, "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { faqs { id version } } }", json!({})).await;
+    let after = app
+        .data(
+            As::Editor,
+            "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { faqs { id version } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(before, after);
 }
 
 #[tokio::test]
 async fn a_database_failure_is_internal_and_shows_no_database_text() {
     let app = TestApp::new().await;
-    app.db().conn().execute_unprepared("DROP TABLE benefit").await.unwrap();
+    app.db()
+        .conn()
+        .execute_unprepared("DROP TABLE benefit")
+        .await
+        .unwrap();
 
-    let response = app.call(As::Public, "{ benefits { totalCount } }", json!({})).await;
+    let response = app
+        .call(As::Public, "{ benefits { totalCount } }", json!({}))
+        .await;
 
     assert_eq!(error_code(&response), "INTERNAL");
     let text = response.to_string().to_lowercase();
@@ -164,5 +248,11 @@ async fn a_query_nested_too_deeply_is_refused() {
     query.push_str(&" } }".repeat(9));
     query.push_str(" } }");
     let response = app.call(As::Public, &query, json!({})).await;
-    assert!(response["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{response}");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{response}"
+    );
 }

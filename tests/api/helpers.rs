@@ -32,23 +32,36 @@ impl TestDatabase {
         match std::env::var(POSTGRES_URL_VAR).ok().filter(|u| !u.is_empty()) {
             Some(admin_url) => {
                 let name = format!("cca_test_{}", Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url, 1).await.expect("connect to TEST_DATABASE_URL");
-                sea_orm::ConnectionTrait::execute_unprepared(admin.conn(), &format!("CREATE DATABASE \"{name}\""))
+                let admin = Database::connect(&admin_url, 1)
                     .await
-                    .expect("create test database");
+                    .expect("connect to TEST_DATABASE_URL");
+                sea_orm::ConnectionTrait::execute_unprepared(
+                    admin.conn(),
+                    &format!("CREATE DATABASE \"{name}\""),
+                )
+                .await
+                .expect("create test database");
                 let url = with_database_name(&admin_url, &name);
-                Self { url, cleanup: Cleanup::Postgres { admin_url, name } }
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
             }
             None => {
                 let path = std::env::temp_dir().join(format!("cca-test-{}.db", Uuid::new_v4().simple()));
                 let url = format!("sqlite://{}?mode=rwc", path.display());
-                Self { url, cleanup: Cleanup::SqliteFile(path) }
+                Self {
+                    url,
+                    cleanup: Cleanup::SqliteFile(path),
+                }
             }
         }
     }
 
     pub async fn connect(&self) -> Database {
-        Database::connect_and_migrate(&self.url, 8).await.expect("connect to test database")
+        Database::connect_and_migrate(&self.url, 8)
+            .await
+            .expect("connect to test database")
     }
 }
 
@@ -79,11 +92,16 @@ impl Drop for TestDatabase {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs outside async; a short-lived runtime on its own thread does the drop.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
                     runtime.block_on(async {
                         let admin = Database::connect(&admin_url, 1).await.ok()?;
                         let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                        sea_orm::ConnectionTrait::execute_unprepared(admin.conn(), &sql).await.ok()
+                        sea_orm::ConnectionTrait::execute_unprepared(admin.conn(), &sql)
+                            .await
+                            .ok()
                     })
                 })
                 .join();
@@ -150,11 +168,26 @@ impl TestApp {
         }
         let conn = db.conn();
         let tokens = Tokens {
-            preview: auth::create_token(conn, "test preview", Role::Preview).await.unwrap().1,
-            editor: auth::create_token(conn, "test editor", Role::Editor).await.unwrap().1,
-            admin: auth::create_token(conn, "test admin", Role::Admin).await.unwrap().1,
+            preview: auth::create_token(conn, "test preview", Role::Preview)
+                .await
+                .unwrap()
+                .1,
+            editor: auth::create_token(conn, "test editor", Role::Editor)
+                .await
+                .unwrap()
+                .1,
+            admin: auth::create_token(conn, "test admin", Role::Admin)
+                .await
+                .unwrap()
+                .1,
         };
-        Self { state: AppState::new(db), tokens, statements, address: None, _database: database }
+        Self {
+            state: AppState::new(db),
+            tokens,
+            statements,
+            address: None,
+            _database: database,
+        }
     }
 
     /// Seeded app served over real HTTP on a free loopback port.
@@ -162,7 +195,10 @@ impl TestApp {
         let mut app = Self::new().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let settings = HttpSettings { body_limit_bytes: 64 * 1024, ..HttpSettings::default() };
+        let settings = HttpSettings {
+            body_limit_bytes: 64 * 1024,
+            ..HttpSettings::default()
+        };
         let router = server::app(app.state.clone(), &settings);
         tokio::spawn(server::serve(listener, router, std::future::pending()));
         app.address = Some(address);
@@ -190,7 +226,8 @@ impl TestApp {
     }
 
     pub async fn call_with_header(&self, header: Option<&str>, query: &str, variables: Value) -> Value {
-        let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
+        let request =
+            async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
         match self.state.execute(header, request).await {
             Ok(response) => serde_json::to_value(&response).expect("response serialises"),
             Err(err) => err.to_response_body(),
@@ -200,14 +237,21 @@ impl TestApp {
     /// Runs a query that must succeed and returns its `data`.
     pub async fn data(&self, who: As, query: &str, variables: Value) -> Value {
         let response = self.call(who, query, variables).await;
-        assert!(response.get("errors").is_none_or(|e| e.as_array().is_none_or(Vec::is_empty)), "{response:#}");
+        assert!(
+            response
+                .get("errors")
+                .is_none_or(|e| e.as_array().is_none_or(Vec::is_empty)),
+            "{response:#}"
+        );
         response["data"].clone()
     }
 
     /// Posts a query over HTTP (the app must be `spawn`ed); returns status and body.
     pub async fn post(&self, header: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
         let url = format!("{}/graphql", self.address.as_ref().expect("spawned app"));
-        let mut request = reqwest::Client::new().post(url).json(&json!({ "query": query, "variables": variables }));
+        let mut request = reqwest::Client::new()
+            .post(url)
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(h) = header {
             request = request.header("Authorization", h);
         }
@@ -226,19 +270,31 @@ impl TestApp {
 
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {response:#}"))
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {response:#}"))
 }
 
 /// The id of the seeded prolotherapy therapy.
 pub async fn prolotherapy_id(app: &TestApp) -> String {
-    let data = app.data(As::Public, r#"{ therapy(slug: "prolotherapy") { id } }"#, json!({})).await;
+    let data = app
+        .data(
+            As::Public,
+            r#"{ therapy(slug: "prolotherapy") { id } }"#,
+            json!({}),
+        )
+        .await;
     data["therapy"]["id"].as_str().unwrap().to_owned()
 }
 
 /// The current draft version of a therapy.
 pub async fn therapy_version(app: &TestApp, id: &str) -> i64 {
     let data = app
-        .data(As::Editor, "query($id: ID!) { therapy(id: $id, stage: DRAFT) { version } }", json!({ "id": id }))
+        .data(
+            As::Editor,
+            "query($id: ID!) { therapy(id: $id, stage: DRAFT) { version } }",
+            json!({ "id": id }),
+        )
         .await;
     data["therapy"]["version"].as_i64().unwrap()
 }

@@ -8,15 +8,22 @@ use crate::seed_content::PAGE_QUERY;
 #[tokio::test]
 async fn health_check_answers_ok_when_the_database_answers() {
     let app = TestApp::spawn().await;
-    let response = reqwest::get(format!("{}/healthz", app.address.as_ref().unwrap())).await.unwrap();
+    let response = reqwest::get(format!("{}/healthz", app.address.as_ref().unwrap()))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<serde_json::Value>().await.unwrap(), json!({ "status": "ok" }));
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({ "status": "ok" })
+    );
 }
 
 #[tokio::test]
 async fn get_on_the_endpoint_serves_graphiql() {
     let app = TestApp::spawn().await;
-    let response = reqwest::get(format!("{}/graphql", app.address.as_ref().unwrap())).await.unwrap();
+    let response = reqwest::get(format!("{}/graphql", app.address.as_ref().unwrap()))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.text().await.unwrap().to_lowercase().contains("graphiql"));
 }
@@ -53,7 +60,10 @@ async fn a_body_over_the_limit_is_refused_with_413() {
 async fn browsers_may_call_from_other_origins_with_a_token() {
     let app = TestApp::spawn().await;
     let response = reqwest::Client::new()
-        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address.as_ref().unwrap()))
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/graphql", app.address.as_ref().unwrap()),
+        )
         .header("Origin", "https://clinic.example")
         .header("Access-Control-Request-Method", "POST")
         .header("Access-Control-Request-Headers", "authorization, content-type")
@@ -62,7 +72,10 @@ async fn browsers_may_call_from_other_origins_with_a_token() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
-    let allowed = response.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    let allowed = response.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
     assert!(allowed.contains("authorization"), "{allowed}");
 }
 
@@ -77,5 +90,8 @@ async fn an_editor_token_over_http_can_edit() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"]["createCondition"], json!({ "slug": "neck-pain", "stage": "DRAFT", "version": 1 }));
+    assert_eq!(
+        body["data"]["createCondition"],
+        json!({ "slug": "neck-pain", "stage": "DRAFT", "version": 1 })
+    );
 }

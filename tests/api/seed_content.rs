@@ -28,11 +28,21 @@ async fn page() -> Value {
 }
 
 fn names(list: &Value) -> Vec<&str> {
-    list.as_array().unwrap().iter().map(|l| l["condition"]["name"].as_str().unwrap()).collect()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["condition"]["name"].as_str().unwrap())
+        .collect()
 }
 
 fn all_text(page: &Value) -> String {
-    page["sections"].as_array().unwrap().iter().map(|s| s["body"]["markdown"].as_str().unwrap()).collect::<Vec<_>>().join("\n")
+    page["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["body"]["markdown"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[tokio::test]
@@ -50,7 +60,12 @@ async fn the_page_is_published_with_its_name_and_summary() {
 #[tokio::test]
 async fn every_section_of_the_page_is_there_in_order() {
     let page = page().await;
-    let headings: Vec<&str> = page["sections"].as_array().unwrap().iter().map(|s| s["heading"].as_str().unwrap()).collect();
+    let headings: Vec<&str> = page["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["heading"].as_str().unwrap())
+        .collect();
     assert_eq!(
         headings,
         [
@@ -98,7 +113,12 @@ async fn every_section_of_the_page_is_there_in_order() {
 #[tokio::test]
 async fn the_three_benefits_are_there_in_order() {
     let page = page().await;
-    let bodies: Vec<&str> = page["benefits"].as_array().unwrap().iter().map(|b| b["body"]["markdown"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> = page["benefits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["body"]["markdown"].as_str().unwrap())
+        .collect();
     assert_eq!(
         bodies,
         [
@@ -151,7 +171,12 @@ async fn the_four_faq_entries_have_their_full_answers() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["question"].as_str().unwrap(), f["answer"]["markdown"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["question"].as_str().unwrap(),
+                f["answer"]["markdown"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         faqs,

@@ -12,14 +12,31 @@ const RENAME: &str = "mutation($id: ID!, $v: Int!, $name: String!) { updateThera
 async fn a_stale_version_is_a_conflict_that_names_the_current_version_and_writes_nothing() {
     let app = TestApp::new().await;
     let id = prolotherapy_id(&app).await;
-    app.data(As::Editor, RENAME, json!({ "id": id, "v": 1, "name": "First edit" })).await;
+    app.data(
+        As::Editor,
+        RENAME,
+        json!({ "id": id, "v": 1, "name": "First edit" }),
+    )
+    .await;
 
-    let stale = app.call(As::Editor, RENAME, json!({ "id": id, "v": 1, "name": "Lost edit" })).await;
+    let stale = app
+        .call(
+            As::Editor,
+            RENAME,
+            json!({ "id": id, "v": 1, "name": "Lost edit" }),
+        )
+        .await;
 
     assert_eq!(error_code(&stale), "CONFLICT");
     assert_eq!(stale["errors"][0]["extensions"]["currentVersion"], 2);
     assert_eq!(stale["data"], json!(null));
-    let draft = app.data(As::Editor, "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { name version } }", json!({})).await;
+    let draft = app
+        .data(
+            As::Editor,
+            "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { name version } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(draft["therapy"], json!({ "name": "First edit", "version": 2 }));
 }
 
@@ -37,7 +54,13 @@ async fn racing_updates_never_lose_an_edit_exactly_one_wins_per_version() {
             let (app, editor, id) = (&app, editor.clone(), id.clone());
             async move {
                 let name = format!("round {round} racer {racer}");
-                let (_, body) = app.post(editor.as_deref(), RENAME, json!({ "id": id, "v": version, "name": name })).await;
+                let (_, body) = app
+                    .post(
+                        editor.as_deref(),
+                        RENAME,
+                        json!({ "id": id, "v": version, "name": name }),
+                    )
+                    .await;
                 (name, body)
             }
         });
@@ -55,9 +78,21 @@ async fn racing_updates_never_lose_an_edit_exactly_one_wins_per_version() {
                 Some(code) => *outcomes.entry(code.to_owned()).or_default() += 1,
             }
         }
-        assert_eq!(outcomes, HashMap::from([("won".to_owned(), 1), ("CONFLICT".to_owned(), RACERS - 1)]));
-        let draft = app.data(As::Editor, "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { name version } }", json!({})).await;
-        assert_eq!(draft["therapy"], json!({ "name": winner.unwrap(), "version": version + 1 }));
+        assert_eq!(
+            outcomes,
+            HashMap::from([("won".to_owned(), 1), ("CONFLICT".to_owned(), RACERS - 1)])
+        );
+        let draft = app
+            .data(
+                As::Editor,
+                "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { name version } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            draft["therapy"],
+            json!({ "name": winner.unwrap(), "version": version + 1 })
+        );
     }
     assert_eq!(therapy_version(&app, &id).await, 1 + ROUNDS);
 }
@@ -74,16 +109,37 @@ async fn every_document_type_guards_its_updates_with_a_version() {
         .await;
     let t = &ids["therapy"];
     let cases = [
-        ("mutation($id: ID!) { updateBenefit(id: $id, expectedVersion: 7, input: { title: \"x\" }) { id } }", &t["benefits"][0]["id"]),
-        ("mutation($id: ID!) { updateFaq(id: $id, expectedVersion: 7, input: { answer: \"x\" }) { id } }", &t["faqs"][0]["id"]),
-        ("mutation($id: ID!) { updateTherapySection(id: $id, expectedVersion: 7, input: { body: \"x\" }) { id } }", &t["sections"][0]["id"]),
-        ("mutation($id: ID!) { updateTherapyCondition(id: $id, expectedVersion: 7, input: { note: \"x\" }) { id } }", &t["conditions"][0]["id"]),
-        ("mutation($id: ID!) { updateCondition(id: $id, expectedVersion: 7, input: { name: \"x\" }) { id } }", &ids["condition"]["id"]),
-        ("mutation($id: ID!) { updatePractitioner(id: $id, expectedVersion: 7, input: { name: \"x\" }) { id } }", &ids["practitioner"]["id"]),
+        (
+            "mutation($id: ID!) { updateBenefit(id: $id, expectedVersion: 7, input: { title: \"x\" }) { id } }",
+            &t["benefits"][0]["id"],
+        ),
+        (
+            "mutation($id: ID!) { updateFaq(id: $id, expectedVersion: 7, input: { answer: \"x\" }) { id } }",
+            &t["faqs"][0]["id"],
+        ),
+        (
+            "mutation($id: ID!) { updateTherapySection(id: $id, expectedVersion: 7, input: { body: \"x\" }) { id } }",
+            &t["sections"][0]["id"],
+        ),
+        (
+            "mutation($id: ID!) { updateTherapyCondition(id: $id, expectedVersion: 7, input: { note: \"x\" }) { id } }",
+            &t["conditions"][0]["id"],
+        ),
+        (
+            "mutation($id: ID!) { updateCondition(id: $id, expectedVersion: 7, input: { name: \"x\" }) { id } }",
+            &ids["condition"]["id"],
+        ),
+        (
+            "mutation($id: ID!) { updatePractitioner(id: $id, expectedVersion: 7, input: { name: \"x\" }) { id } }",
+            &ids["practitioner"]["id"],
+        ),
     ];
     for (mutation, id) in cases {
         let response = app.call(As::Editor, mutation, json!({ "id": id })).await;
         assert_eq!(error_code(&response), "CONFLICT", "{mutation}");
-        assert_eq!(response["errors"][0]["extensions"]["currentVersion"], 1, "{mutation}");
+        assert_eq!(
+            response["errors"][0]["extensions"]["currentVersion"], 1,
+            "{mutation}"
+        );
     }
 }

@@ -68,7 +68,12 @@ pub struct CreateTherapyInput {
 
 impl From<CreateTherapyInput> for NewTherapy {
     fn from(i: CreateTherapyInput) -> Self {
-        Self { slug: i.slug, name: i.name, summary: i.summary, facts: i.facts.unwrap_or_default().into() }
+        Self {
+            slug: i.slug,
+            name: i.name,
+            summary: i.summary,
+            facts: i.facts.unwrap_or_default().into(),
+        }
     }
 }
 
@@ -83,7 +88,12 @@ pub struct UpdateTherapyInput {
 
 impl From<UpdateTherapyInput> for TherapyChanges {
     fn from(i: UpdateTherapyInput) -> Self {
-        Self { slug: i.slug, name: i.name, summary: i.summary, facts: i.facts.map(Into::into) }
+        Self {
+            slug: i.slug,
+            name: i.name,
+            summary: i.summary,
+            facts: i.facts.map(Into::into),
+        }
     }
 }
 
@@ -98,7 +108,12 @@ pub struct CreateConditionInput {
 
 impl From<CreateConditionInput> for NewCondition {
     fn from(i: CreateConditionInput) -> Self {
-        Self { slug: i.slug, name: i.name, description: i.description, body_region: i.body_region }
+        Self {
+            slug: i.slug,
+            name: i.name,
+            description: i.description,
+            body_region: i.body_region,
+        }
     }
 }
 
@@ -112,7 +127,12 @@ pub struct UpdateConditionInput {
 
 impl From<UpdateConditionInput> for ConditionChanges {
     fn from(i: UpdateConditionInput) -> Self {
-        Self { slug: i.slug, name: i.name, description: i.description, body_region: maybe(i.body_region) }
+        Self {
+            slug: i.slug,
+            name: i.name,
+            description: i.description,
+            body_region: maybe(i.body_region),
+        }
     }
 }
 
@@ -130,7 +150,13 @@ pub struct CreatePractitionerInput {
 
 impl From<CreatePractitionerInput> for NewPractitioner {
     fn from(i: CreatePractitionerInput) -> Self {
-        Self { slug: i.slug, name: i.name, title: i.title, bio: i.bio, techniques: i.techniques }
+        Self {
+            slug: i.slug,
+            name: i.name,
+            title: i.title,
+            bio: i.bio,
+            techniques: i.techniques,
+        }
     }
 }
 
@@ -146,7 +172,13 @@ pub struct UpdatePractitionerInput {
 
 impl From<UpdatePractitionerInput> for PractitionerChanges {
     fn from(i: UpdatePractitionerInput) -> Self {
-        Self { slug: i.slug, name: i.name, title: i.title, bio: i.bio, techniques: i.techniques }
+        Self {
+            slug: i.slug,
+            name: i.name,
+            title: i.title,
+            bio: i.bio,
+            techniques: i.techniques,
+        }
     }
 }
 
@@ -200,39 +232,67 @@ pub struct UpdateFaqInput {
 impl CreateTherapySectionInput {
     pub fn into_domain(self) -> ApiResult<NewItem> {
         let therapy_id = Some(parse_id("therapyId", &self.therapy_id)?);
-        Ok(NewItem { therapy_id, title: self.heading, body: self.body, position: self.position })
+        Ok(NewItem {
+            therapy_id,
+            title: self.heading,
+            body: self.body,
+            position: self.position,
+        })
     }
 }
 
 impl CreateBenefitInput {
     pub fn into_domain(self) -> ApiResult<NewItem> {
         let therapy_id = Some(parse_id("therapyId", &self.therapy_id)?);
-        Ok(NewItem { therapy_id, title: self.title, body: self.body, position: self.position })
+        Ok(NewItem {
+            therapy_id,
+            title: self.title,
+            body: self.body,
+            position: self.position,
+        })
     }
 }
 
 impl CreateFaqInput {
     pub fn into_domain(self) -> ApiResult<NewItem> {
-        let therapy_id = self.therapy_id.as_ref().map(|id| parse_id("therapyId", id)).transpose()?;
-        Ok(NewItem { therapy_id, title: self.question, body: self.answer, position: self.position })
+        let therapy_id = self
+            .therapy_id
+            .as_ref()
+            .map(|id| parse_id("therapyId", id))
+            .transpose()?;
+        Ok(NewItem {
+            therapy_id,
+            title: self.question,
+            body: self.answer,
+            position: self.position,
+        })
     }
 }
 
 impl From<UpdateTherapySectionInput> for ItemChanges {
     fn from(i: UpdateTherapySectionInput) -> Self {
-        Self { title: i.heading, body: i.body }
+        Self {
+            title: i.heading,
+            body: i.body,
+        }
     }
 }
 
 impl From<UpdateBenefitInput> for ItemChanges {
     fn from(i: UpdateBenefitInput) -> Self {
-        Self { title: i.title, body: i.body }
+        Self {
+            title: i.title,
+            body: i.body,
+        }
     }
 }
 
 impl From<UpdateFaqInput> for ItemChanges {
     fn from(i: UpdateFaqInput) -> Self {
-        Self { title: i.question, body: i.answer }
+        Self {
+            title: i.question,
+            body: i.answer,
+        }
     }
 }
 
@@ -265,6 +325,9 @@ pub struct UpdateTherapyConditionInput {
 
 impl From<UpdateTherapyConditionInput> for ConditionLinkChanges {
     fn from(i: UpdateTherapyConditionInput) -> Self {
-        Self { suitability: i.suitability.map(Into::into), note: maybe(i.note) }
+        Self {
+            suitability: i.suitability.map(Into::into),
+            note: maybe(i.note),
+        }
     }
 }

@@ -35,7 +35,10 @@ pub struct OrderBy {
 
 impl OrderBy {
     pub fn or(order: Option<OrderBy>, field: OrderField) -> (SortField, Direction) {
-        let order = order.unwrap_or(OrderBy { field, direction: OrderDirection::Asc });
+        let order = order.unwrap_or(OrderBy {
+            field,
+            direction: OrderDirection::Asc,
+        });
         let field = match order.field {
             OrderField::Position => SortField::Position,
             OrderField::Name => SortField::Name,
@@ -50,8 +53,18 @@ impl OrderBy {
     }
 }
 
-pub fn page(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> PageRequest {
-    PageRequest { first, after, last, before }
+pub fn page(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> PageRequest {
+    PageRequest {
+        first,
+        after,
+        last,
+        before,
+    }
 }
 
 fn optional_id(field: &str, id: Option<&ID>) -> ApiResult<Option<uuid::Uuid>> {

@@ -91,7 +91,10 @@ impl Loader<StagedId> for ConditionLinksOfTherapy {
         let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
         for (stage, ids) in by_stage(keys) {
             for link in links::condition_links_of_therapies(self.0.conn(), stage, &ids).await? {
-                found.entry(StagedId::new(link.therapy_id, stage)).or_default().push(link);
+                found
+                    .entry(StagedId::new(link.therapy_id, stage))
+                    .or_default()
+                    .push(link);
             }
         }
         Ok(found)
@@ -109,7 +112,10 @@ impl Loader<StagedId> for ConditionLinksOfCondition {
         let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
         for (stage, ids) in by_stage(keys) {
             for link in links::condition_links_of_conditions(self.0.conn(), stage, &ids).await? {
-                found.entry(StagedId::new(link.condition_id, stage)).or_default().push(link);
+                found
+                    .entry(StagedId::new(link.condition_id, stage))
+                    .or_default()
+                    .push(link);
             }
         }
         Ok(found)
@@ -127,14 +133,25 @@ impl Loader<StagedId> for LinkedPractitioners {
     async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
         let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
         for (stage, ids) in by_stage(keys) {
-            let links =
-                links::practitioner_links_of(self.0.conn(), stage, &ids, therapy_practitioner::Column::TherapyId).await?;
+            let links = links::practitioner_links_of(
+                self.0.conn(),
+                stage,
+                &ids,
+                therapy_practitioner::Column::TherapyId,
+            )
+            .await?;
             let targets: Vec<Uuid> = links.iter().map(|l| l.practitioner_id).collect();
             let people: HashMap<Uuid, practitioner::Model> =
-                content::document::find_many::<practitioner::Entity>(self.0.conn(), &targets, stage).await?.into_iter().collect();
+                content::document::find_many::<practitioner::Entity>(self.0.conn(), &targets, stage)
+                    .await?
+                    .into_iter()
+                    .collect();
             for link in links {
                 if let Some(person) = people.get(&link.practitioner_id) {
-                    found.entry(StagedId::new(link.therapy_id, stage)).or_default().push(person.clone());
+                    found
+                        .entry(StagedId::new(link.therapy_id, stage))
+                        .or_default()
+                        .push(person.clone());
                 }
             }
         }
@@ -158,10 +175,16 @@ impl Loader<StagedId> for LinkedTherapies {
             .await?;
             let targets: Vec<Uuid> = links.iter().map(|l| l.therapy_id).collect();
             let therapies: HashMap<Uuid, therapy::Model> =
-                content::document::find_many::<therapy::Entity>(self.0.conn(), &targets, stage).await?.into_iter().collect();
+                content::document::find_many::<therapy::Entity>(self.0.conn(), &targets, stage)
+                    .await?
+                    .into_iter()
+                    .collect();
             for link in links {
                 if let Some(therapy) = therapies.get(&link.therapy_id) {
-                    found.entry(StagedId::new(link.practitioner_id, stage)).or_default().push(therapy.clone());
+                    found
+                        .entry(StagedId::new(link.practitioner_id, stage))
+                        .or_default()
+                        .push(therapy.clone());
                 }
             }
         }

@@ -17,7 +17,9 @@ impl ConditionMutation {
     /// Creates a condition as a draft (version 1).
     async fn create_condition(&self, ctx: &Context<'_>, input: CreateConditionInput) -> ApiResult<Condition> {
         let input = input.into();
-        write(ctx, move |txn| Box::pin(condition::create(txn, input))).await.map(Condition)
+        write(ctx, move |txn| Box::pin(condition::create(txn, input)))
+            .await
+            .map(Condition)
     }
 
     /// Changes the draft; fails with `CONFLICT` unless it is still at `expectedVersion`.
@@ -30,7 +32,11 @@ impl ConditionMutation {
     ) -> ApiResult<Condition> {
         let id = parse_id("id", &id)?;
         let changes = input.into();
-        write(ctx, move |txn| Box::pin(condition::update(txn, id, expected_version, changes))).await.map(Condition)
+        write(ctx, move |txn| {
+            Box::pin(condition::update(txn, id, expected_version, changes))
+        })
+        .await
+        .map(Condition)
     }
 
     /// Deletes the condition from both stages, with every therapy's link to it.
@@ -41,14 +47,25 @@ impl ConditionMutation {
     }
 
     /// Publishes the draft; returns the published copy.
-    async fn publish_condition(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> ApiResult<Condition> {
+    async fn publish_condition(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: Option<i32>,
+    ) -> ApiResult<Condition> {
         let id = parse_id("id", &id)?;
-        write(ctx, move |txn| Box::pin(publishing::publish::<Entity>(txn, id, expected_version))).await.map(Condition)
+        write(ctx, move |txn| {
+            Box::pin(publishing::publish::<Entity>(txn, id, expected_version))
+        })
+        .await
+        .map(Condition)
     }
 
     /// Takes the condition off the published stage; returns the draft.
     async fn unpublish_condition(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Condition> {
         let id = parse_id("id", &id)?;
-        write(ctx, move |txn| Box::pin(publishing::unpublish::<Entity>(txn, id))).await.map(Condition)
+        write(ctx, move |txn| Box::pin(publishing::unpublish::<Entity>(txn, id)))
+            .await
+            .map(Condition)
     }
 }

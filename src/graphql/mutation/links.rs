@@ -12,7 +12,10 @@ use crate::graphql::object::{Therapy, TherapyCondition};
 pub struct LinkMutation;
 
 /// The therapy's draft after a link change, or `NOT_FOUND`.
-async fn draft_therapy(txn: &sea_orm::DatabaseTransaction, id: uuid::Uuid) -> crate::content::Result<entity::therapy::Model> {
+async fn draft_therapy(
+    txn: &sea_orm::DatabaseTransaction,
+    id: uuid::Uuid,
+) -> crate::content::Result<entity::therapy::Model> {
     therapy::find(txn, id, Stage::Draft)
         .await?
         .ok_or_else(|| crate::content::ContentError::not_found(crate::content::DocumentKind::Therapy, id))
@@ -21,9 +24,15 @@ async fn draft_therapy(txn: &sea_orm::DatabaseTransaction, id: uuid::Uuid) -> cr
 #[Object]
 impl LinkMutation {
     /// Links a condition to a therapy's draft with a suitability.
-    async fn link_condition(&self, ctx: &Context<'_>, input: LinkConditionInput) -> ApiResult<TherapyCondition> {
+    async fn link_condition(
+        &self,
+        ctx: &Context<'_>,
+        input: LinkConditionInput,
+    ) -> ApiResult<TherapyCondition> {
         let input = input.into_domain()?;
-        write(ctx, move |txn| Box::pin(links::link_condition(txn, input))).await.map(TherapyCondition)
+        write(ctx, move |txn| Box::pin(links::link_condition(txn, input)))
+            .await
+            .map(TherapyCondition)
     }
 
     /// Changes a link's suitability or note; fails with `CONFLICT` unless it is still at `expectedVersion`.
@@ -36,9 +45,11 @@ impl LinkMutation {
     ) -> ApiResult<TherapyCondition> {
         let id = parse_id("id", &id)?;
         let changes = input.into();
-        write(ctx, move |txn| Box::pin(links::update_condition_link(txn, id, expected_version, changes)))
-            .await
-            .map(TherapyCondition)
+        write(ctx, move |txn| {
+            Box::pin(links::update_condition_link(txn, id, expected_version, changes))
+        })
+        .await
+        .map(TherapyCondition)
     }
 
     /// Removes a link from the therapy's draft (the published page keeps it until
@@ -56,7 +67,12 @@ impl LinkMutation {
     }
 
     /// Sets the order of a therapy's condition links: `ids` lists every link once.
-    async fn reorder_therapy_conditions(&self, ctx: &Context<'_>, therapy_id: ID, ids: Vec<ID>) -> ApiResult<Therapy> {
+    async fn reorder_therapy_conditions(
+        &self,
+        ctx: &Context<'_>,
+        therapy_id: ID,
+        ids: Vec<ID>,
+    ) -> ApiResult<Therapy> {
         let therapy_id = parse_id("therapyId", &therapy_id)?;
         let ids = parse_ids("ids", &ids)?;
         write(ctx, move |txn| {
@@ -70,7 +86,12 @@ impl LinkMutation {
     }
 
     /// Adds a practitioner to a therapy's draft (at the end; linking twice is harmless).
-    async fn link_practitioner(&self, ctx: &Context<'_>, therapy_id: ID, practitioner_id: ID) -> ApiResult<Therapy> {
+    async fn link_practitioner(
+        &self,
+        ctx: &Context<'_>,
+        therapy_id: ID,
+        practitioner_id: ID,
+    ) -> ApiResult<Therapy> {
         let therapy_id = parse_id("therapyId", &therapy_id)?;
         let practitioner_id = parse_id("practitionerId", &practitioner_id)?;
         write(ctx, move |txn| {
@@ -83,7 +104,12 @@ impl LinkMutation {
         .map(Therapy)
     }
 
-    async fn unlink_practitioner(&self, ctx: &Context<'_>, therapy_id: ID, practitioner_id: ID) -> ApiResult<Therapy> {
+    async fn unlink_practitioner(
+        &self,
+        ctx: &Context<'_>,
+        therapy_id: ID,
+        practitioner_id: ID,
+    ) -> ApiResult<Therapy> {
         let therapy_id = parse_id("therapyId", &therapy_id)?;
         let practitioner_id = parse_id("practitionerId", &practitioner_id)?;
         write(ctx, move |txn| {

@@ -18,9 +18,18 @@ use crate::graphql::object::{Benefit, Faq, TherapySection};
 pub struct OwnedItemMutation;
 
 /// The bounds every owned-item write needs.
-trait Item: OwnedItem<Model: IntoActiveModel<Self::ActiveModel> + Send, ActiveModel: ActiveModelTrait<Entity = Self> + ActiveModelBehavior + Send> {}
+trait Item:
+    OwnedItem<
+        Model: IntoActiveModel<Self::ActiveModel> + Send,
+        ActiveModel: ActiveModelTrait<Entity = Self> + ActiveModelBehavior + Send,
+    >
+{
+}
 impl<E> Item for E where
-    E: OwnedItem<Model: IntoActiveModel<E::ActiveModel> + Send, ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send>
+    E: OwnedItem<
+            Model: IntoActiveModel<E::ActiveModel> + Send,
+            ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+        >
 {
 }
 
@@ -28,20 +37,34 @@ async fn create<E: Item>(ctx: &Context<'_>, input: NewItem) -> ApiResult<E::Mode
     write(ctx, move |txn| Box::pin(owned::create::<E>(txn, input))).await
 }
 
-async fn update<E: Item>(ctx: &Context<'_>, id: &ID, expected_version: i32, changes: ItemChanges) -> ApiResult<E::Model> {
+async fn update<E: Item>(
+    ctx: &Context<'_>,
+    id: &ID,
+    expected_version: i32,
+    changes: ItemChanges,
+) -> ApiResult<E::Model> {
     let id = parse_id("id", id)?;
-    write(ctx, move |txn| Box::pin(owned::update::<E>(txn, id, expected_version, changes))).await
+    write(ctx, move |txn| {
+        Box::pin(owned::update::<E>(txn, id, expected_version, changes))
+    })
+    .await
 }
 
 async fn delete<E: Item>(ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
     let uuid = parse_id("id", &id)?;
-    write(ctx, move |txn| Box::pin(document::delete_document::<E>(txn, uuid))).await?;
+    write(ctx, move |txn| {
+        Box::pin(document::delete_document::<E>(txn, uuid))
+    })
+    .await?;
     Ok(id)
 }
 
 async fn publish<E: Item>(ctx: &Context<'_>, id: &ID, expected_version: Option<i32>) -> ApiResult<E::Model> {
     let id = parse_id("id", id)?;
-    write(ctx, move |txn| Box::pin(publishing::publish::<E>(txn, id, expected_version))).await
+    write(ctx, move |txn| {
+        Box::pin(publishing::publish::<E>(txn, id, expected_version))
+    })
+    .await
 }
 
 async fn unpublish<E: Item>(ctx: &Context<'_>, id: &ID) -> ApiResult<E::Model> {
@@ -49,7 +72,11 @@ async fn unpublish<E: Item>(ctx: &Context<'_>, id: &ID) -> ApiResult<E::Model> {
     write(ctx, move |txn| Box::pin(publishing::unpublish::<E>(txn, id))).await
 }
 
-async fn reorder<E: Item>(ctx: &Context<'_>, therapy_id: Option<&ID>, ids: &[ID]) -> ApiResult<Vec<E::Model>> {
+async fn reorder<E: Item>(
+    ctx: &Context<'_>,
+    therapy_id: Option<&ID>,
+    ids: &[ID],
+) -> ApiResult<Vec<E::Model>> {
     let owner = therapy_id.map(|id| parse_id("therapyId", id)).transpose()?;
     let ids = parse_ids("ids", ids)?;
     write(ctx, move |txn| {
@@ -64,8 +91,14 @@ async fn reorder<E: Item>(ctx: &Context<'_>, therapy_id: Option<&ID>, ids: &[ID]
 #[Object]
 impl OwnedItemMutation {
     /// Adds a section to a therapy's draft page.
-    async fn create_therapy_section(&self, ctx: &Context<'_>, input: CreateTherapySectionInput) -> ApiResult<TherapySection> {
-        create::<therapy_section::Entity>(ctx, input.into_domain()?).await.map(TherapySection)
+    async fn create_therapy_section(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTherapySectionInput,
+    ) -> ApiResult<TherapySection> {
+        create::<therapy_section::Entity>(ctx, input.into_domain()?)
+            .await
+            .map(TherapySection)
     }
 
     async fn update_therapy_section(
@@ -75,41 +108,74 @@ impl OwnedItemMutation {
         expected_version: i32,
         input: UpdateTherapySectionInput,
     ) -> ApiResult<TherapySection> {
-        update::<therapy_section::Entity>(ctx, &id, expected_version, input.into()).await.map(TherapySection)
+        update::<therapy_section::Entity>(ctx, &id, expected_version, input.into())
+            .await
+            .map(TherapySection)
     }
 
     async fn delete_therapy_section(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
         delete::<therapy_section::Entity>(ctx, id).await
     }
 
-    async fn publish_therapy_section(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> ApiResult<TherapySection> {
-        publish::<therapy_section::Entity>(ctx, &id, expected_version).await.map(TherapySection)
+    async fn publish_therapy_section(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: Option<i32>,
+    ) -> ApiResult<TherapySection> {
+        publish::<therapy_section::Entity>(ctx, &id, expected_version)
+            .await
+            .map(TherapySection)
     }
 
     async fn unpublish_therapy_section(&self, ctx: &Context<'_>, id: ID) -> ApiResult<TherapySection> {
-        unpublish::<therapy_section::Entity>(ctx, &id).await.map(TherapySection)
+        unpublish::<therapy_section::Entity>(ctx, &id)
+            .await
+            .map(TherapySection)
     }
 
     /// Sets the order of a therapy's sections: `ids` lists every section once.
-    async fn reorder_therapy_sections(&self, ctx: &Context<'_>, therapy_id: ID, ids: Vec<ID>) -> ApiResult<Vec<TherapySection>> {
+    async fn reorder_therapy_sections(
+        &self,
+        ctx: &Context<'_>,
+        therapy_id: ID,
+        ids: Vec<ID>,
+    ) -> ApiResult<Vec<TherapySection>> {
         let rows = reorder::<therapy_section::Entity>(ctx, Some(&therapy_id), &ids).await?;
         Ok(rows.into_iter().map(TherapySection).collect())
     }
 
     async fn create_benefit(&self, ctx: &Context<'_>, input: CreateBenefitInput) -> ApiResult<Benefit> {
-        create::<benefit::Entity>(ctx, input.into_domain()?).await.map(Benefit)
+        create::<benefit::Entity>(ctx, input.into_domain()?)
+            .await
+            .map(Benefit)
     }
 
-    async fn update_benefit(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: UpdateBenefitInput) -> ApiResult<Benefit> {
-        update::<benefit::Entity>(ctx, &id, expected_version, input.into()).await.map(Benefit)
+    async fn update_benefit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateBenefitInput,
+    ) -> ApiResult<Benefit> {
+        update::<benefit::Entity>(ctx, &id, expected_version, input.into())
+            .await
+            .map(Benefit)
     }
 
     async fn delete_benefit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
         delete::<benefit::Entity>(ctx, id).await
     }
 
-    async fn publish_benefit(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> ApiResult<Benefit> {
-        publish::<benefit::Entity>(ctx, &id, expected_version).await.map(Benefit)
+    async fn publish_benefit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: Option<i32>,
+    ) -> ApiResult<Benefit> {
+        publish::<benefit::Entity>(ctx, &id, expected_version)
+            .await
+            .map(Benefit)
     }
 
     async fn unpublish_benefit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Benefit> {
@@ -117,7 +183,12 @@ impl OwnedItemMutation {
     }
 
     /// Sets the order of a therapy's benefits: `ids` lists every benefit once.
-    async fn reorder_benefits(&self, ctx: &Context<'_>, therapy_id: ID, ids: Vec<ID>) -> ApiResult<Vec<Benefit>> {
+    async fn reorder_benefits(
+        &self,
+        ctx: &Context<'_>,
+        therapy_id: ID,
+        ids: Vec<ID>,
+    ) -> ApiResult<Vec<Benefit>> {
         let rows = reorder::<benefit::Entity>(ctx, Some(&therapy_id), &ids).await?;
         Ok(rows.into_iter().map(Benefit).collect())
     }
@@ -126,8 +197,16 @@ impl OwnedItemMutation {
         create::<faq::Entity>(ctx, input.into_domain()?).await.map(Faq)
     }
 
-    async fn update_faq(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: UpdateFaqInput) -> ApiResult<Faq> {
-        update::<faq::Entity>(ctx, &id, expected_version, input.into()).await.map(Faq)
+    async fn update_faq(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateFaqInput,
+    ) -> ApiResult<Faq> {
+        update::<faq::Entity>(ctx, &id, expected_version, input.into())
+            .await
+            .map(Faq)
     }
 
     async fn delete_faq(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
@@ -144,7 +223,12 @@ impl OwnedItemMutation {
 
     /// Sets the order of a therapy's FAQ entries, or of the clinic-wide ones when
     /// `therapyId` is null: `ids` lists every entry of that list once.
-    async fn reorder_faqs(&self, ctx: &Context<'_>, therapy_id: Option<ID>, ids: Vec<ID>) -> ApiResult<Vec<Faq>> {
+    async fn reorder_faqs(
+        &self,
+        ctx: &Context<'_>,
+        therapy_id: Option<ID>,
+        ids: Vec<ID>,
+    ) -> ApiResult<Vec<Faq>> {
         let rows = reorder::<faq::Entity>(ctx, therapy_id.as_ref(), &ids).await?;
         Ok(rows.into_iter().map(Faq).collect())
     }

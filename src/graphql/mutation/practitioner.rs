@@ -15,9 +15,15 @@ pub struct PractitionerMutation;
 #[Object]
 impl PractitionerMutation {
     /// Creates a practitioner as a draft (version 1).
-    async fn create_practitioner(&self, ctx: &Context<'_>, input: CreatePractitionerInput) -> ApiResult<Practitioner> {
+    async fn create_practitioner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePractitionerInput,
+    ) -> ApiResult<Practitioner> {
         let input = input.into();
-        write(ctx, move |txn| Box::pin(practitioner::create(txn, input))).await.map(Practitioner)
+        write(ctx, move |txn| Box::pin(practitioner::create(txn, input)))
+            .await
+            .map(Practitioner)
     }
 
     /// Changes the draft; fails with `CONFLICT` unless it is still at `expectedVersion`.
@@ -30,7 +36,11 @@ impl PractitionerMutation {
     ) -> ApiResult<Practitioner> {
         let id = parse_id("id", &id)?;
         let changes = input.into();
-        write(ctx, move |txn| Box::pin(practitioner::update(txn, id, expected_version, changes))).await.map(Practitioner)
+        write(ctx, move |txn| {
+            Box::pin(practitioner::update(txn, id, expected_version, changes))
+        })
+        .await
+        .map(Practitioner)
     }
 
     /// Deletes the practitioner from both stages, with every therapy's link to them.
@@ -41,14 +51,25 @@ impl PractitionerMutation {
     }
 
     /// Publishes the draft; returns the published copy.
-    async fn publish_practitioner(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> ApiResult<Practitioner> {
+    async fn publish_practitioner(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: Option<i32>,
+    ) -> ApiResult<Practitioner> {
         let id = parse_id("id", &id)?;
-        write(ctx, move |txn| Box::pin(publishing::publish::<Entity>(txn, id, expected_version))).await.map(Practitioner)
+        write(ctx, move |txn| {
+            Box::pin(publishing::publish::<Entity>(txn, id, expected_version))
+        })
+        .await
+        .map(Practitioner)
     }
 
     /// Takes the practitioner off the published stage; returns the draft.
     async fn unpublish_practitioner(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Practitioner> {
         let id = parse_id("id", &id)?;
-        write(ctx, move |txn| Box::pin(publishing::unpublish::<Entity>(txn, id))).await.map(Practitioner)
+        write(ctx, move |txn| Box::pin(publishing::unpublish::<Entity>(txn, id)))
+            .await
+            .map(Practitioner)
     }
 }

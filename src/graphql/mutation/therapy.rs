@@ -16,7 +16,9 @@ impl TherapyMutation {
     /// Creates a therapy as a draft (version 1).
     async fn create_therapy(&self, ctx: &Context<'_>, input: CreateTherapyInput) -> ApiResult<Therapy> {
         let input = input.into();
-        write(ctx, move |txn| Box::pin(therapy::create(txn, input))).await.map(Therapy)
+        write(ctx, move |txn| Box::pin(therapy::create(txn, input)))
+            .await
+            .map(Therapy)
     }
 
     /// Changes the draft; fails with `CONFLICT` unless it is still at `expectedVersion`.
@@ -29,7 +31,11 @@ impl TherapyMutation {
     ) -> ApiResult<Therapy> {
         let id = parse_id("id", &id)?;
         let changes = input.into();
-        write(ctx, move |txn| Box::pin(therapy::update(txn, id, expected_version, changes))).await.map(Therapy)
+        write(ctx, move |txn| {
+            Box::pin(therapy::update(txn, id, expected_version, changes))
+        })
+        .await
+        .map(Therapy)
     }
 
     /// Deletes the therapy from both stages, with its sections, benefits, FAQ entries
@@ -51,9 +57,16 @@ impl TherapyMutation {
         #[graphql(default)] with_children: bool,
     ) -> ApiResult<Therapy> {
         let id = parse_id("id", &id)?;
-        write(ctx, move |txn| Box::pin(publishing::publish_therapy(txn, id, expected_version, with_children)))
-            .await
-            .map(Therapy)
+        write(ctx, move |txn| {
+            Box::pin(publishing::publish_therapy(
+                txn,
+                id,
+                expected_version,
+                with_children,
+            ))
+        })
+        .await
+        .map(Therapy)
     }
 
     /// Takes the therapy off the published stage (with `withChildren`, its owned
@@ -65,6 +78,10 @@ impl TherapyMutation {
         #[graphql(default)] with_children: bool,
     ) -> ApiResult<Therapy> {
         let id = parse_id("id", &id)?;
-        write(ctx, move |txn| Box::pin(publishing::unpublish_therapy(txn, id, with_children))).await.map(Therapy)
+        write(ctx, move |txn| {
+            Box::pin(publishing::unpublish_therapy(txn, id, with_children))
+        })
+        .await
+        .map(Therapy)
     }
 }

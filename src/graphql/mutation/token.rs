@@ -16,7 +16,10 @@ impl TokenMutation {
     async fn create_api_token(&self, ctx: &Context<'_>, name: String, role: Role) -> ApiResult<CreatedToken> {
         require(ctx, AuthRole::Admin)?;
         let (token, secret) = auth::create_token(database(ctx)?.conn(), &name, role.into()).await?;
-        Ok(CreatedToken { secret, token: ApiToken(token) })
+        Ok(CreatedToken {
+            secret,
+            token: ApiToken(token),
+        })
     }
 
     /// Revokes a token at once: requests carrying it are refused from now on.

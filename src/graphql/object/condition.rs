@@ -41,7 +41,11 @@ impl Condition {
     }
 
     /// The therapies linked to this condition, with how it responds to each.
-    async fn therapies(&self, ctx: &Context<'_>, suitability: Option<Suitability>) -> ApiResult<Vec<TherapyCondition>> {
+    async fn therapies(
+        &self,
+        ctx: &Context<'_>,
+        suitability: Option<Suitability>,
+    ) -> ApiResult<Vec<TherapyCondition>> {
         let key = StagedId::new(self.0.id, self.0.stage);
         let rows = loaders(ctx)?.therapies_of_condition.load_one(key).await?;
         let wanted = suitability.map(entity::Suitability::from);

@@ -70,10 +70,17 @@ pub type List<T> = Connection<String, T, ListInfo, EmptyFields>;
 
 /// A page of rows as a Relay connection of wrapped objects.
 pub fn list<M, T: OutputType>(page: Page<M>, wrap: impl Fn(M) -> T) -> List<T> {
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, ListInfo {
+    let mut connection = Connection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        ListInfo {
             total_count: page.total_count,
-        });
-    connection.edges.extend(page.items.into_iter().map(|(cursor, row)| Edge::new(cursor, wrap(row))));
+        },
+    );
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(cursor, row)| Edge::new(cursor, wrap(row))),
+    );
     connection
 }

@@ -13,9 +13,17 @@ pub struct TherapySection(pub therapy_section::Model);
 pub struct Benefit(pub benefit::Model);
 pub struct Faq(pub faq::Model);
 
-async fn owner(ctx: &Context<'_>, therapy_id: Option<uuid::Uuid>, stage: entity::Stage) -> ApiResult<Option<Therapy>> {
+async fn owner(
+    ctx: &Context<'_>,
+    therapy_id: Option<uuid::Uuid>,
+    stage: entity::Stage,
+) -> ApiResult<Option<Therapy>> {
     let Some(id) = therapy_id else { return Ok(None) };
-    Ok(loaders(ctx)?.therapy.load_one(StagedId::new(id, stage)).await?.map(Therapy))
+    Ok(loaders(ctx)?
+        .therapy
+        .load_one(StagedId::new(id, stage))
+        .await?
+        .map(Therapy))
 }
 
 /// One owned-item type: its shared fields plus its title-like and body fields.

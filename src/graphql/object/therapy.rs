@@ -4,7 +4,10 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::therapy::Model;
 
-use super::{Benefit, Faq, InsuranceCoverage, Practitioner, RichText, Stage, Suitability, TherapyCondition, TherapySection};
+use super::{
+    Benefit, Faq, InsuranceCoverage, Practitioner, RichText, Stage, Suitability, TherapyCondition,
+    TherapySection,
+};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loader::{Loaders, StagedId};
 
@@ -115,7 +118,10 @@ impl Therapy {
 
     /// The practitioners who offer this therapy, in order.
     async fn practitioners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Practitioner>> {
-        let rows = loaders(ctx)?.practitioners_of_therapy.load_one(self.key()).await?;
+        let rows = loaders(ctx)?
+            .practitioners_of_therapy
+            .load_one(self.key())
+            .await?;
         Ok(rows.unwrap_or_default().into_iter().map(Practitioner).collect())
     }
 

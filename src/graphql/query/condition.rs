@@ -5,8 +5,8 @@ use entity::condition::Entity;
 
 use super::{ListArgs, find_slugged, list_slugged};
 use crate::graphql::error::ApiResult;
-use crate::graphql::input::{OrderBy, ConditionFilter};
-use crate::graphql::object::{List, Stage, Condition, list};
+use crate::graphql::input::{ConditionFilter, OrderBy};
+use crate::graphql::object::{Condition, List, Stage, list};
 
 #[derive(Default)]
 pub struct ConditionQuery;
@@ -40,7 +40,14 @@ impl ConditionQuery {
         stage: Option<Stage>,
     ) -> ApiResult<List<Condition>> {
         let filter = filter.unwrap_or_default().into_domain()?;
-        let args = ListArgs { order_by, first, after, last, before, stage };
+        let args = ListArgs {
+            order_by,
+            first,
+            after,
+            last,
+            before,
+            stage,
+        };
         Ok(list(list_slugged::<Entity>(ctx, filter, args).await?, Condition))
     }
 }

@@ -53,7 +53,11 @@ struct ListArgs {
 }
 
 /// A page of therapies, conditions or practitioners, sorted by name unless told.
-async fn list_slugged<E: Slugged>(ctx: &Context<'_>, filter: Filter, args: ListArgs) -> ApiResult<Page<E::Model>>
+async fn list_slugged<E: Slugged>(
+    ctx: &Context<'_>,
+    filter: Filter,
+    args: ListArgs,
+) -> ApiResult<Page<E::Model>>
 where
     E::Model: Sync,
 {

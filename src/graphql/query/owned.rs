@@ -50,12 +50,19 @@ async fn owned_item<E: owned::OwnedItem, T>(
 ) -> ApiResult<Option<T>> {
     let stage = stage(ctx, requested)?;
     let id = parse_id("id", &id)?;
-    Ok(owned::find::<E>(database(ctx)?.conn(), id, stage).await?.map(wrap))
+    Ok(owned::find::<E>(database(ctx)?.conn(), id, stage)
+        .await?
+        .map(wrap))
 }
 
 #[Object]
 impl OwnedItemQuery {
-    async fn therapy_section(&self, ctx: &Context<'_>, id: ID, stage: Option<Stage>) -> ApiResult<Option<TherapySection>> {
+    async fn therapy_section(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        stage: Option<Stage>,
+    ) -> ApiResult<Option<TherapySection>> {
         owned_item::<therapy_section::Entity, _>(ctx, id, stage, TherapySection).await
     }
 
@@ -72,7 +79,14 @@ impl OwnedItemQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<TherapySection>> {
-        let args = OwnedListArgs { filter, order_by, first, after, last, before };
+        let args = OwnedListArgs {
+            filter,
+            order_by,
+            first,
+            after,
+            last,
+            before,
+        };
         owned_list::<therapy_section::Entity, _>(ctx, stage, args, TherapySection).await
     }
 
@@ -93,7 +107,14 @@ impl OwnedItemQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<Benefit>> {
-        let args = OwnedListArgs { filter, order_by, first, after, last, before };
+        let args = OwnedListArgs {
+            filter,
+            order_by,
+            first,
+            after,
+            last,
+            before,
+        };
         owned_list::<benefit::Entity, _>(ctx, stage, args, Benefit).await
     }
 
@@ -114,7 +135,14 @@ impl OwnedItemQuery {
         before: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<List<Faq>> {
-        let args = OwnedListArgs { filter, order_by, first, after, last, before };
+        let args = OwnedListArgs {
+            filter,
+            order_by,
+            first,
+            after,
+            last,
+            before,
+        };
         owned_list::<faq::Entity, _>(ctx, stage, args, Faq).await
     }
 
@@ -127,6 +155,8 @@ impl OwnedItemQuery {
     ) -> ApiResult<Option<TherapyCondition>> {
         let stage = self::stage(ctx, stage)?;
         let id = parse_id("id", &id)?;
-        Ok(links::find_condition_link(database(ctx)?.conn(), id, stage).await?.map(TherapyCondition))
+        Ok(links::find_condition_link(database(ctx)?.conn(), id, stage)
+            .await?
+            .map(TherapyCondition))
     }
 }

@@ -6,7 +6,7 @@ use entity::practitioner::Entity;
 use super::{ListArgs, find_slugged, list_slugged};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{OrderBy, PractitionerFilter};
-use crate::graphql::object::{List, Stage, Practitioner, list};
+use crate::graphql::object::{List, Practitioner, Stage, list};
 
 #[derive(Default)]
 pub struct PractitionerQuery;
@@ -22,7 +22,9 @@ impl PractitionerQuery {
         slug: Option<String>,
         stage: Option<Stage>,
     ) -> ApiResult<Option<Practitioner>> {
-        Ok(find_slugged::<Entity>(ctx, id, slug, stage).await?.map(Practitioner))
+        Ok(find_slugged::<Entity>(ctx, id, slug, stage)
+            .await?
+            .map(Practitioner))
     }
 
     /// Practitioners, filtered and sorted (by name unless told), a page at a time
@@ -40,7 +42,17 @@ impl PractitionerQuery {
         stage: Option<Stage>,
     ) -> ApiResult<List<Practitioner>> {
         let filter = filter.unwrap_or_default().into_domain()?;
-        let args = ListArgs { order_by, first, after, last, before, stage };
-        Ok(list(list_slugged::<Entity>(ctx, filter, args).await?, Practitioner))
+        let args = ListArgs {
+            order_by,
+            first,
+            after,
+            last,
+            before,
+            stage,
+        };
+        Ok(list(
+            list_slugged::<Entity>(ctx, filter, args).await?,
+            Practitioner,
+        ))
     }
 }

@@ -40,7 +40,14 @@ impl TherapyQuery {
         stage: Option<Stage>,
     ) -> ApiResult<List<Therapy>> {
         let filter = filter.unwrap_or_default().into_domain()?;
-        let args = ListArgs { order_by, first, after, last, before, stage };
+        let args = ListArgs {
+            order_by,
+            first,
+            after,
+            last,
+            before,
+            stage,
+        };
         Ok(list(list_slugged::<Entity>(ctx, filter, args).await?, Therapy))
     }
 }

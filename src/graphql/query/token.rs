@@ -15,6 +15,10 @@ impl TokenQuery {
     /// Every API token, revoked ones included (admin only). Secrets are never shown.
     async fn api_tokens(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiToken>> {
         require(ctx, Role::Admin)?;
-        Ok(auth::list_tokens(database(ctx)?.conn()).await?.into_iter().map(ApiToken).collect())
+        Ok(auth::list_tokens(database(ctx)?.conn())
+            .await?
+            .into_iter()
+            .map(ApiToken)
+            .collect())
     }
 }
