@@ -256,3 +256,52 @@ async fn a_query_nested_too_deeply_is_refused() {
         "{response}"
     );
 }
+
+#[tokio::test]
+async fn a_publish_that_fails_half_way_leaves_the_published_copy_as_it_was() {
+    let app = TestApp::new().await;
+    let drafts = app
+        .data(
+            As::Editor,
+            "{ knee: condition(slug: \"knee-pain\", stage: DRAFT) { id } fractures: condition(slug: \"fractures\", stage: DRAFT) { id } }",
+            json!({}),
+        )
+        .await;
+    let id = drafts["knee"]["id"].clone();
+    // The draft takes a slug that another condition's published copy still uses,
+    // so publishing it fails after the old published copy was taken away.
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { updateCondition(id: $id, expectedVersion: 1, input: { slug: \"broken-bones\" }) { slug } }",
+        json!({ "id": drafts["fractures"]["id"] }),
+    )
+    .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { updateCondition(id: $id, expectedVersion: 1, input: { slug: \"fractures\", name: \"Renamed\" }) { slug } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    let response = app
+        .call(
+            As::Editor,
+            "mutation($id: ID!) { publishCondition(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+
+    assert_eq!(error_code(&response), "BAD_USER_INPUT");
+    assert_eq!(response["errors"][0]["extensions"]["field"], "slug");
+    let public = app
+        .data(
+            As::Public,
+            "query($id: ID!) { condition(id: $id) { slug name } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        public["condition"],
+        json!({ "slug": "knee-pain", "name": "Knee pain" })
+    );
+}
