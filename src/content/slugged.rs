@@ -32,24 +32,31 @@ impl Slugged for entity::therapy::Entity {
     }
     fn narrow(mut cond: Condition, stage: Stage, filter: &Filter) -> Condition {
         use entity::therapy::Column;
-        use entity::{therapy_condition as tc, therapy_practitioner as tp};
+        use entity::{condition, practitioner, therapy_condition as tc, therapy_practitioner as tp};
+        // Only links whose condition or practitioner exists at this stage count.
         if filter.condition_id.is_some() || filter.suitability.is_some() {
-            let links = condition_links(
+            let conditions =
+                ids_at::<condition::Entity>(condition::Column::Id, condition::Column::Stage, stage);
+            let mut links = condition_links(
                 tc::Column::TherapyId,
                 stage,
                 None,
                 filter.condition_id,
                 filter.suitability,
             );
+            links.and_where(tc::Column::ConditionId.in_subquery(conditions));
             cond = cond.add(Column::Id.in_subquery(links));
         }
         if let Some(practitioner) = filter.practitioner_id {
-            let links = practitioner_links(
+            let people =
+                ids_at::<practitioner::Entity>(practitioner::Column::Id, practitioner::Column::Stage, stage);
+            let mut links = practitioner_links(
                 tp::Column::TherapyId,
                 stage,
                 tp::Column::PractitionerId,
                 practitioner,
             );
+            links.and_where(tp::Column::PractitionerId.in_subquery(people));
             cond = cond.add(Column::Id.in_subquery(links));
         }
         cond

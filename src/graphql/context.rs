@@ -41,6 +41,16 @@ pub fn require(ctx: &Context<'_>, role: Role) -> ApiResult<()> {
     }
 }
 
+/// Field guard: the caller must hold at least this role. Put on whole mutation
+/// objects so that the role is checked before any argument is looked at.
+pub struct RoleGuard(pub Role);
+
+impl async_graphql::Guard for RoleGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        Ok(require(ctx, self.0)?)
+    }
+}
+
 fn role_name(role: Role) -> &'static str {
     match role {
         Role::Preview => "preview",

@@ -1611,3 +1611,158 @@ async fn every_read_path_shows_the_draft_only_content_to_a_preview_token_at_the_
         ["dr-heather", "draftonly-practitioner"]
     );
 }
+
+/// A published therapy "cupping" linked to a condition and a practitioner that exist
+/// only as drafts (publishing a therapy publishes its links, not their targets).
+struct PublishedWithDraftLinks {
+    ids: Ids,
+    therapy: String,
+    link: String,
+}
+
+async fn publish_therapy_linked_to_draft_only_documents(app: &TestApp) -> PublishedWithDraftLinks {
+    let seeded = seeded_ids(app).await;
+    let ids = create_draft_only_content(app, &seeded).await;
+    let therapy = created_id(
+        app,
+        "createTherapy",
+        r#"mutation { createTherapy(input: { slug: "cupping", name: "Cupping" }) { id } }"#,
+        json!({}),
+    )
+    .await;
+    let link = created_id(
+        app,
+        "linkCondition",
+        r#"mutation($t: ID!, $c: ID!) {
+             linkCondition(input: { therapyId: $t, conditionId: $c, suitability: RESPONDS_POORLY, note: "DRAFTONLY note" }) { id }
+           }"#,
+        json!({ "t": therapy, "c": ids.condition }),
+    )
+    .await;
+    app.data(
+        As::Editor,
+        "mutation($t: ID!, $p: ID!) { linkPractitioner(therapyId: $t, practitionerId: $p) { id } }",
+        json!({ "t": therapy, "p": ids.practitioner }),
+    )
+    .await;
+    app.data(
+        As::Editor,
+        "mutation($t: ID!) { publishTherapy(id: $t) { id } }",
+        json!({ "t": therapy }),
+    )
+    .await;
+    PublishedWithDraftLinks { ids, therapy, link }
+}
+
+#[tokio::test]
+async fn a_published_page_hides_its_links_to_draft_only_documents_from_the_public() {
+    // Arrange
+    let app = TestApp::new().await;
+    let arranged = publish_therapy_linked_to_draft_only_documents(&app).await;
+    let query = r#"query($stage: Stage, $therapy: ID!, $link: ID!) {
+      page: therapy(slug: "cupping", stage: $stage) {
+        name conditions { id note condition { name } } practitioners { name }
+      }
+      link: therapyCondition(id: $link, stage: $stage) { id note condition { name } }
+      conditionsOfTherapy: conditions(filter: { therapyId: $therapy }, stage: $stage) { nodes { name } }
+      practitionersOfTherapy: practitioners(filter: { therapyId: $therapy }, stage: $stage) { nodes { name } }
+    }"#;
+    let variables = json!({ "therapy": arranged.therapy, "link": arranged.link });
+
+    // Act
+    let public = app.data(As::Public, query, variables.clone()).await;
+    let mut draft_variables = variables;
+    draft_variables["stage"] = json!("DRAFT");
+    let preview = app.data(As::Preview, query, draft_variables).await;
+
+    // Assert: the public sees the page without the draft-only ends of its links…
+    assert_eq!(
+        public,
+        json!({
+            "page": { "name": "Cupping", "conditions": [], "practitioners": [] },
+            "link": null,
+            "conditionsOfTherapy": { "nodes": [] },
+            "practitionersOfTherapy": { "nodes": [] },
+        })
+    );
+    // …which the drafts have.
+    assert_eq!(
+        preview,
+        json!({
+            "page": {
+                "name": "Cupping",
+                "conditions": [{ "id": arranged.link, "note": "DRAFTONLY note", "condition": { "name": "DRAFTONLY Condition" } }],
+                "practitioners": [{ "name": "DRAFTONLY Practitioner" }]
+            },
+            "link": { "id": arranged.link, "note": "DRAFTONLY note", "condition": { "name": "DRAFTONLY Condition" } },
+            "conditionsOfTherapy": { "nodes": [{ "name": "DRAFTONLY Condition" }] },
+            "practitionersOfTherapy": { "nodes": [{ "name": "DRAFTONLY Practitioner" }] },
+        })
+    );
+}
+
+#[tokio::test]
+async fn therapy_list_filters_ignore_published_links_to_documents_the_public_cannot_see() {
+    // Arrange
+    let app = TestApp::new().await;
+    let arranged = publish_therapy_linked_to_draft_only_documents(&app).await;
+    let query = r#"query($stage: Stage, $condition: ID!, $practitioner: ID!) {
+      byCondition: therapies(filter: { conditionId: $condition }, stage: $stage) { nodes { slug } }
+      byPractitioner: therapies(filter: { practitionerId: $practitioner }, stage: $stage) { nodes { slug } }
+      respondingPoorly: therapies(filter: { suitability: RESPONDS_POORLY }, stage: $stage) { nodes { slug } }
+    }"#;
+    let variables = json!({ "condition": arranged.ids.condition, "practitioner": arranged.ids.practitioner });
+
+    // Act
+    let public = app.data(As::Public, query, variables.clone()).await;
+    let mut draft_variables = variables;
+    draft_variables["stage"] = json!("DRAFT");
+    let preview = app.data(As::Preview, query, draft_variables).await;
+
+    // Assert: "cupping" links to them only through links its public page does not show,
+    // so it must not be listed for them (nor for a suitability only such a link has)…
+    assert_eq!(
+        public,
+        json!({
+            "byCondition": { "nodes": [] },
+            "byPractitioner": { "nodes": [] },
+            "respondingPoorly": { "nodes": [{ "slug": "prolotherapy" }] },
+        })
+    );
+    // …while in the drafts it is.
+    let slugs = |list: &str| -> Vec<String> {
+        preview[list]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        slugs("byCondition").contains(&"cupping".to_owned()),
+        "{preview:#}"
+    );
+    assert!(
+        slugs("byPractitioner").contains(&"cupping".to_owned()),
+        "{preview:#}"
+    );
+    assert!(
+        slugs("respondingPoorly").contains(&"cupping".to_owned()),
+        "{preview:#}"
+    );
+}
+
+#[tokio::test]
+async fn the_role_is_checked_before_any_argument_is_looked_at() {
+    let app = TestApp::new().await;
+    let mutation =
+        "mutation { updateFaq(id: \"not-an-id\", expectedVersion: 1, input: { answer: \"x\" }) { id } }";
+
+    let public = app.call(As::Public, mutation, json!({})).await;
+    let preview = app.call(As::Preview, mutation, json!({})).await;
+    let editor = app.call(As::Editor, mutation, json!({})).await;
+
+    assert_eq!(error_code(&public), "UNAUTHENTICATED");
+    assert_eq!(error_code(&preview), "FORBIDDEN");
+    assert_eq!(error_code(&editor), "BAD_USER_INPUT");
+}

@@ -5,7 +5,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{As, TestApp, error_code, prolotherapy_id};
 
-/// Every seeded condition name, in ascending (binary / `C` collation) name order.
+/// Every seeded condition name, in ascending name order as the database sorts it:
+/// byte order (SQLite; PostgreSQL with the `C`/`C.UTF-8` collation), so "SI (…" comes
+/// before "Sciatica".
 const ALL_CONDITIONS_BY_NAME: [&str; 20] = [
     "Acute joint injuries",
     "Arthritis",
@@ -531,18 +533,18 @@ async fn created_at_order_pages_with_cursors_too() {
     let expected = owned(strings(&unpaged["conditions"]["nodes"], "name"));
     assert_eq!(expected.len(), 21);
     assert_eq!(expected.last().map(String::as_str), Some("Aaa newest"));
-    let mut slugs = Vec::new();
+    let mut names = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let vars = json!({ "orderBy": asc, "first": 5, "after": after, "stage": "DRAFT" });
         let page = app.data(As::Editor, CONDITIONS, vars).await["conditions"].clone();
-        slugs.extend(owned(strings(&page["nodes"], "name")));
+        names.extend(owned(strings(&page["nodes"], "name")));
         if page["pageInfo"]["hasNextPage"] == false {
             break;
         }
         after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
     }
-    assert_eq!(slugs, expected);
+    assert_eq!(names, expected);
 }
 
 // ---------------------------------------------------------------------------

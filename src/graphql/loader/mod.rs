@@ -122,69 +122,43 @@ impl Loader<StagedId> for ConditionLinksOfCondition {
     }
 }
 
-/// A therapy's practitioners, or a practitioner's therapies, in link order.
-pub struct LinkedPractitioners(Database);
-pub struct LinkedTherapies(Database);
-
-impl Loader<StagedId> for LinkedPractitioners {
-    type Value = Vec<practitioner::Model>;
-    type Error = Arc<ContentError>;
-
-    async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
-        let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
-        for (stage, ids) in by_stage(keys) {
-            let links = links::practitioner_links_of(
-                self.0.conn(),
-                stage,
-                &ids,
-                therapy_practitioner::Column::TherapyId,
-            )
-            .await?;
-            let targets: Vec<Uuid> = links.iter().map(|l| l.practitioner_id).collect();
-            let people: HashMap<Uuid, practitioner::Model> =
-                content::document::find_many::<practitioner::Entity>(self.0.conn(), &targets, stage)
-                    .await?
-                    .into_iter()
-                    .collect();
-            for link in links {
-                if let Some(person) = people.get(&link.practitioner_id) {
-                    found
-                        .entry(StagedId::new(link.therapy_id, stage))
-                        .or_default()
-                        .push(person.clone());
-                }
-            }
-        }
-        Ok(found)
-    }
+/// One side of the therapy ↔ practitioner links: a therapy's practitioners, or a
+/// practitioner's therapies, in link order and only where the other end exists at
+/// the stage.
+pub struct Linked<E> {
+    db: Database,
+    /// The link column holding the key (the parent's id).
+    by: therapy_practitioner::Column,
+    /// The end of a link that is `E`.
+    other_end: fn(&therapy_practitioner::Model) -> Uuid,
+    parent: fn(&therapy_practitioner::Model) -> Uuid,
+    entity: std::marker::PhantomData<E>,
 }
 
-impl Loader<StagedId> for LinkedTherapies {
-    type Value = Vec<therapy::Model>;
+impl<E> Loader<StagedId> for Linked<E>
+where
+    E: Document + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = Vec<E::Model>;
     type Error = Arc<ContentError>;
 
     async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
         let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
         for (stage, ids) in by_stage(keys) {
-            let links = links::practitioner_links_of(
-                self.0.conn(),
-                stage,
-                &ids,
-                therapy_practitioner::Column::PractitionerId,
-            )
-            .await?;
-            let targets: Vec<Uuid> = links.iter().map(|l| l.therapy_id).collect();
-            let therapies: HashMap<Uuid, therapy::Model> =
-                content::document::find_many::<therapy::Entity>(self.0.conn(), &targets, stage)
+            let links = links::practitioner_links_of(self.db.conn(), stage, &ids, self.by).await?;
+            let targets: Vec<Uuid> = links.iter().map(self.other_end).collect();
+            let rows: HashMap<Uuid, E::Model> =
+                content::document::find_many::<E>(self.db.conn(), &targets, stage)
                     .await?
                     .into_iter()
                     .collect();
             for link in links {
-                if let Some(therapy) = therapies.get(&link.therapy_id) {
+                if let Some(row) = rows.get(&(self.other_end)(&link)) {
                     found
-                        .entry(StagedId::new(link.practitioner_id, stage))
+                        .entry(StagedId::new((self.parent)(&link), stage))
                         .or_default()
-                        .push(therapy.clone());
+                        .push(row.clone());
                 }
             }
         }
@@ -201,8 +175,8 @@ pub struct Loaders {
     pub faqs: DataLoader<OwnedBy<entity::faq::Entity>>,
     pub conditions_of_therapy: DataLoader<ConditionLinksOfTherapy>,
     pub therapies_of_condition: DataLoader<ConditionLinksOfCondition>,
-    pub practitioners_of_therapy: DataLoader<LinkedPractitioners>,
-    pub therapies_of_practitioner: DataLoader<LinkedTherapies>,
+    pub practitioners_of_therapy: DataLoader<Linked<practitioner::Entity>>,
+    pub therapies_of_practitioner: DataLoader<Linked<therapy::Entity>>,
 }
 
 impl Loaders {
@@ -219,8 +193,20 @@ impl Loaders {
             faqs: loader(OwnedBy(db.clone(), PhantomData)),
             conditions_of_therapy: loader(ConditionLinksOfTherapy(db.clone())),
             therapies_of_condition: loader(ConditionLinksOfCondition(db.clone())),
-            practitioners_of_therapy: loader(LinkedPractitioners(db.clone())),
-            therapies_of_practitioner: loader(LinkedTherapies(db.clone())),
+            practitioners_of_therapy: loader(Linked {
+                db: db.clone(),
+                by: therapy_practitioner::Column::TherapyId,
+                other_end: |link| link.practitioner_id,
+                parent: |link| link.therapy_id,
+                entity: PhantomData,
+            }),
+            therapies_of_practitioner: loader(Linked {
+                db: db.clone(),
+                by: therapy_practitioner::Column::PractitionerId,
+                other_end: |link| link.therapy_id,
+                parent: |link| link.practitioner_id,
+                entity: PhantomData,
+            }),
         }
     }
 }

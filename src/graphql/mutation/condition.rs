@@ -3,8 +3,9 @@
 use async_graphql::{Context, ID, Object};
 use entity::condition::Entity;
 
+use crate::auth::Role;
 use crate::content::{condition, publishing};
-use crate::graphql::context::{parse_id, write};
+use crate::graphql::context::{RoleGuard, parse_id, write};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{CreateConditionInput, UpdateConditionInput};
 use crate::graphql::object::Condition;
@@ -12,7 +13,7 @@ use crate::graphql::object::Condition;
 #[derive(Default)]
 pub struct ConditionMutation;
 
-#[Object]
+#[Object(guard = "RoleGuard(Role::Editor)")]
 impl ConditionMutation {
     /// Creates a condition as a draft (version 1).
     async fn create_condition(&self, ctx: &Context<'_>, input: CreateConditionInput) -> ApiResult<Condition> {

@@ -2,8 +2,12 @@
 
 use async_graphql::{Context, ID, Object};
 
-use crate::content::{Stage, links, therapy};
-use crate::graphql::context::{parse_id, parse_ids, write};
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseTransaction;
+
+use crate::auth::Role;
+use crate::content::{self, links};
+use crate::graphql::context::{RoleGuard, parse_id, parse_ids, write};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{LinkConditionInput, UpdateTherapyConditionInput};
 use crate::graphql::object::{Therapy, TherapyCondition};
@@ -12,16 +16,26 @@ use crate::graphql::object::{Therapy, TherapyCondition};
 pub struct LinkMutation;
 
 /// The therapy's draft after a link change, or `NOT_FOUND`.
-async fn draft_therapy(
-    txn: &sea_orm::DatabaseTransaction,
-    id: uuid::Uuid,
-) -> crate::content::Result<entity::therapy::Model> {
-    therapy::find(txn, id, Stage::Draft)
-        .await?
-        .ok_or_else(|| crate::content::ContentError::not_found(crate::content::DocumentKind::Therapy, id))
+async fn draft_therapy(txn: &DatabaseTransaction, id: uuid::Uuid) -> content::Result<entity::therapy::Model> {
+    content::document::draft::<entity::therapy::Entity>(txn, id).await
 }
 
-#[Object]
+/// Runs a change to a therapy's links and answers with the therapy's draft.
+async fn change_links<F>(ctx: &Context<'_>, therapy_id: uuid::Uuid, change: F) -> ApiResult<Therapy>
+where
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, content::Result<()>> + Send + 'static,
+{
+    write(ctx, move |txn| {
+        Box::pin(async move {
+            change(txn).await?;
+            draft_therapy(txn, therapy_id).await
+        })
+    })
+    .await
+    .map(Therapy)
+}
+
+#[Object(guard = "RoleGuard(Role::Editor)")]
 impl LinkMutation {
     /// Links a condition to a therapy's draft with a suitability.
     async fn link_condition(
@@ -94,14 +108,10 @@ impl LinkMutation {
     ) -> ApiResult<Therapy> {
         let therapy_id = parse_id("therapyId", &therapy_id)?;
         let practitioner_id = parse_id("practitionerId", &practitioner_id)?;
-        write(ctx, move |txn| {
-            Box::pin(async move {
-                links::link_practitioner(txn, therapy_id, practitioner_id).await?;
-                draft_therapy(txn, therapy_id).await
-            })
+        change_links(ctx, therapy_id, move |txn| {
+            Box::pin(links::link_practitioner(txn, therapy_id, practitioner_id))
         })
         .await
-        .map(Therapy)
     }
 
     async fn unlink_practitioner(
@@ -112,14 +122,10 @@ impl LinkMutation {
     ) -> ApiResult<Therapy> {
         let therapy_id = parse_id("therapyId", &therapy_id)?;
         let practitioner_id = parse_id("practitionerId", &practitioner_id)?;
-        write(ctx, move |txn| {
-            Box::pin(async move {
-                links::unlink_practitioner(txn, therapy_id, practitioner_id).await?;
-                draft_therapy(txn, therapy_id).await
-            })
+        change_links(ctx, therapy_id, move |txn| {
+            Box::pin(links::unlink_practitioner(txn, therapy_id, practitioner_id))
         })
         .await
-        .map(Therapy)
     }
 
     /// Sets the order of a therapy's practitioners: every linked practitioner once.
@@ -131,13 +137,9 @@ impl LinkMutation {
     ) -> ApiResult<Therapy> {
         let therapy_id = parse_id("therapyId", &therapy_id)?;
         let ids = parse_ids("practitionerIds", &practitioner_ids)?;
-        write(ctx, move |txn| {
-            Box::pin(async move {
-                links::reorder_practitioners(txn, therapy_id, &ids).await?;
-                draft_therapy(txn, therapy_id).await
-            })
+        change_links(ctx, therapy_id, move |txn| {
+            Box::pin(async move { links::reorder_practitioners(txn, therapy_id, &ids).await })
         })
         .await
-        .map(Therapy)
     }
 }

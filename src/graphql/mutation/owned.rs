@@ -4,9 +4,10 @@ use async_graphql::{Context, ID, Object};
 use entity::{benefit, faq, therapy_section};
 use sea_orm::{ActiveModelBehavior, ActiveModelTrait, IntoActiveModel};
 
+use crate::auth::Role;
 use crate::content::owned::{self, ItemChanges, NewItem, OwnedItem};
 use crate::content::{document, publishing};
-use crate::graphql::context::{parse_id, parse_ids, write};
+use crate::graphql::context::{RoleGuard, parse_id, parse_ids, write};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{
     CreateBenefitInput, CreateFaqInput, CreateTherapySectionInput, UpdateBenefitInput, UpdateFaqInput,
@@ -88,7 +89,7 @@ async fn reorder<E: Item>(
     .await
 }
 
-#[Object]
+#[Object(guard = "RoleGuard(Role::Editor)")]
 impl OwnedItemMutation {
     /// Adds a section to a therapy's draft page.
     async fn create_therapy_section(

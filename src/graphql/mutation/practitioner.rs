@@ -3,8 +3,9 @@
 use async_graphql::{Context, ID, Object};
 use entity::practitioner::Entity;
 
+use crate::auth::Role;
 use crate::content::{practitioner, publishing};
-use crate::graphql::context::{parse_id, write};
+use crate::graphql::context::{RoleGuard, parse_id, write};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{CreatePractitionerInput, UpdatePractitionerInput};
 use crate::graphql::object::Practitioner;
@@ -12,7 +13,7 @@ use crate::graphql::object::Practitioner;
 #[derive(Default)]
 pub struct PractitionerMutation;
 
-#[Object]
+#[Object(guard = "RoleGuard(Role::Editor)")]
 impl PractitionerMutation {
     /// Creates a practitioner as a draft (version 1).
     async fn create_practitioner(

@@ -2,8 +2,9 @@
 
 use async_graphql::{Context, ID, Object};
 
+use crate::auth::Role;
 use crate::content::{publishing, therapy};
-use crate::graphql::context::{parse_id, write};
+use crate::graphql::context::{RoleGuard, parse_id, write};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{CreateTherapyInput, UpdateTherapyInput};
 use crate::graphql::object::Therapy;
@@ -11,7 +12,7 @@ use crate::graphql::object::Therapy;
 #[derive(Default)]
 pub struct TherapyMutation;
 
-#[Object]
+#[Object(guard = "RoleGuard(Role::Editor)")]
 impl TherapyMutation {
     /// Creates a therapy as a draft (version 1).
     async fn create_therapy(&self, ctx: &Context<'_>, input: CreateTherapyInput) -> ApiResult<Therapy> {

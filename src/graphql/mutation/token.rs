@@ -3,18 +3,17 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::auth::{self, Role as AuthRole};
-use crate::graphql::context::{database, parse_id, require};
+use crate::graphql::context::{RoleGuard, database, parse_id};
 use crate::graphql::error::ApiResult;
 use crate::graphql::object::{ApiToken, CreatedToken, Role};
 
 #[derive(Default)]
 pub struct TokenMutation;
 
-#[Object]
+#[Object(guard = "RoleGuard(AuthRole::Admin)")]
 impl TokenMutation {
     /// Creates a token; its secret is in the answer and nowhere else, ever.
     async fn create_api_token(&self, ctx: &Context<'_>, name: String, role: Role) -> ApiResult<CreatedToken> {
-        require(ctx, AuthRole::Admin)?;
         let (token, secret) = auth::create_token(database(ctx)?.conn(), &name, role.into()).await?;
         Ok(CreatedToken {
             secret,
@@ -24,7 +23,6 @@ impl TokenMutation {
 
     /// Revokes a token at once: requests carrying it are refused from now on.
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ApiToken> {
-        require(ctx, AuthRole::Admin)?;
         let id = parse_id("id", &id)?;
         Ok(ApiToken(auth::revoke_token(database(ctx)?.conn(), id).await?))
     }
