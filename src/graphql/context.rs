@@ -7,6 +7,7 @@ use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
+use super::loader::Loaders;
 use super::object::Stage;
 use crate::auth::{Identity, Role};
 use crate::content;
@@ -15,6 +16,14 @@ use crate::db::Database;
 pub fn database<'c>(ctx: &Context<'c>) -> ApiResult<&'c Database> {
     ctx.data::<Database>().map_err(|_| {
         tracing::error!("the schema was built without a database");
+        ApiError::Internal
+    })
+}
+
+/// The request's DataLoaders (made fresh for each request by the server).
+pub fn loaders<'c>(ctx: &Context<'c>) -> ApiResult<&'c Loaders> {
+    ctx.data::<Loaders>().map_err(|_| {
+        tracing::error!("request has no loaders");
         ApiError::Internal
     })
 }

@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{condition, therapy_condition};
 
-use super::therapy::loaders;
 use super::{RichText, Stage, Suitability, Therapy};
+use crate::graphql::context::loaders;
 use crate::graphql::error::ApiResult;
 use crate::graphql::loader::StagedId;
 

@@ -8,8 +8,9 @@ use super::{
     Benefit, Faq, InsuranceCoverage, Practitioner, RichText, Stage, Suitability, TherapyCondition,
     TherapySection,
 };
+use crate::graphql::context::loaders;
 use crate::graphql::error::ApiResult;
-use crate::graphql::loader::{Loaders, StagedId};
+use crate::graphql::loader::StagedId;
 
 pub struct Therapy(pub Model);
 
@@ -142,11 +143,4 @@ impl Therapy {
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
-}
-
-pub(crate) fn loaders<'c>(ctx: &Context<'c>) -> ApiResult<&'c Loaders> {
-    ctx.data::<Loaders>().map_err(|_| {
-        tracing::error!("request has no loaders");
-        crate::graphql::error::ApiError::Internal
-    })
 }
