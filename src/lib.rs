@@ -10,6 +10,8 @@ pub mod config;
 pub mod content;
 /// Connections, migrations and write transactions for SQLite and PostgreSQL.
 pub mod db;
+/// The event log and everything that reads it.
+pub mod events;
 /// The GraphQL schema: thin resolvers, objects, inputs, DataLoaders, error codes.
 pub mod graphql;
 /// The default content (the prolotherapy page) and its loader.

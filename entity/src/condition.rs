@@ -1,10 +1,11 @@
 //! A health condition, shared between the therapies it is linked to.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::Stage;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "condition")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

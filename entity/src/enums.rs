@@ -68,3 +68,66 @@ pub enum Role {
     #[sea_orm(string_value = "ADMIN")]
     Admin,
 }
+
+/// The kinds of document the event log speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DocumentType {
+    #[sea_orm(string_value = "THERAPY")]
+    Therapy,
+    #[sea_orm(string_value = "THERAPY_SECTION")]
+    TherapySection,
+    #[sea_orm(string_value = "BENEFIT")]
+    Benefit,
+    #[sea_orm(string_value = "FAQ")]
+    Faq,
+    #[sea_orm(string_value = "CONDITION")]
+    Condition,
+    #[sea_orm(string_value = "PRACTITIONER")]
+    Practitioner,
+    #[sea_orm(string_value = "THERAPY_CONDITION")]
+    TherapyCondition,
+    #[sea_orm(string_value = "THERAPY_PRACTITIONER")]
+    TherapyPractitioner,
+}
+
+/// What a change did to a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventAction {
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    #[sea_orm(string_value = "UPDATED")]
+    Updated,
+    #[sea_orm(string_value = "DELETED")]
+    Deleted,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "UNPUBLISHED")]
+    Unpublished,
+    #[sea_orm(string_value = "RESTORED")]
+    Restored,
+    #[sea_orm(string_value = "REORDERED")]
+    Reordered,
+    #[sea_orm(string_value = "LINKED")]
+    Linked,
+    #[sea_orm(string_value = "UNLINKED")]
+    Unlinked,
+    #[sea_orm(string_value = "PURGED")]
+    Purged,
+}
+
+/// Where a webhook delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliveryStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

@@ -1,10 +1,11 @@
 //! A question and its answer, owned by a therapy or clinic-wide (`therapy_id` is null).
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::Stage;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "faq")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -6,6 +6,7 @@
 pub mod api_token;
 pub mod benefit;
 pub mod condition;
+pub mod content_event;
 pub mod enums;
 pub mod faq;
 pub mod practitioner;
@@ -13,5 +14,7 @@ pub mod therapy;
 pub mod therapy_condition;
 pub mod therapy_practitioner;
 pub mod therapy_section;
+pub mod webhook;
+pub mod webhook_delivery;
 
-pub use enums::{InsuranceCoverage, Role, Stage, Suitability};
+pub use enums::{DeliveryStatus, DocumentType, EventAction, InsuranceCoverage, Role, Stage, Suitability};

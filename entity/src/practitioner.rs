@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Stage;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "practitioner")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,10 +1,11 @@
 //! A therapy the clinic offers, with its treatment facts.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::{InsuranceCoverage, Stage};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "therapy")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -2,10 +2,11 @@
 //! Staged with the therapy that owns it.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::{Stage, Suitability};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "therapy_condition")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,10 +1,11 @@
 //! A titled section of a therapy's page ("What is…", "Is it right for you?", …), owned by the therapy.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::Stage;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "therapy_section")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_content_tables;
 mod m20261126_000002_api_tokens;
+mod m20261126_000003_events_and_webhooks;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_content_tables::Migration),
             Box::new(m20261126_000002_api_tokens::Migration),
+            Box::new(m20261126_000003_events_and_webhooks::Migration),
         ]
     }
 }

@@ -1,13 +1,15 @@
 //! Conditions: shared documents that therapies link to with a suitability.
 
 use entity::condition::{ActiveModel, Entity, Model};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::document;
 use super::slugged::slug_taken;
+use super::write::Write;
 use super::{Result, Stage, validate};
+use entity::EventAction;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -28,7 +30,7 @@ pub struct ConditionChanges {
     pub body_region: Option<Option<String>>,
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: NewCondition) -> Result<Model> {
+pub async fn create(w: &Write<'_>, input: NewCondition) -> Result<Model> {
     let now = super::now();
     let id = Uuid::now_v7();
     let model = ActiveModel {
@@ -46,15 +48,13 @@ pub async fn create(db: &impl ConnectionTrait, input: NewCondition) -> Result<Mo
         updated_at: Set(now),
         published_at: Set(None),
     };
-    Entity::insert(model)
-        .exec_without_returning(db)
+    document::insert_draft::<Entity>(w, id, model, EventAction::Created)
         .await
-        .map_err(|e| slug_taken::<Entity>(e.into()))?;
-    document::draft::<Entity>(db, id).await
+        .map_err(slug_taken::<Entity>)
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     id: Uuid,
     expected_version: i32,
     changes: ConditionChanges,
@@ -72,19 +72,22 @@ pub async fn update(
     if let Some(region) = changes.body_region {
         model.body_region = Set(validate::optional_name("bodyRegion", region.as_deref())?);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model)
+    document::update_draft::<Entity>(w, id, expected_version, model)
         .await
         .map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a condition from both stages, with every therapy's link to it.
-pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
-    use entity::therapy_condition;
-    document::delete_document::<Entity>(db, id).await?;
-    therapy_condition::Entity::delete_many()
-        .filter(therapy_condition::Column::ConditionId.eq(id))
-        .exec(db)
-        .await?;
+pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
+    use entity::therapy_condition as tc;
+    use sea_orm::Condition;
+    document::delete_document::<Entity>(w, id).await?;
+    document::delete_where::<tc::Entity>(
+        w,
+        Condition::all().add(tc::Column::ConditionId.eq(id)),
+        EventAction::Deleted,
+    )
+    .await?;
     Ok(())
 }
 

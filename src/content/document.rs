@@ -1,18 +1,23 @@
 //! Operations shared by every staged document table: find, guarded update,
-//! copy between stages, delete.
+//! copy between stages, delete. Every write here records its events.
 
+use entity::{DocumentType, EventAction};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    ModelTrait, QueryFilter, Value,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, ModelTrait, QueryFilter, Value,
 };
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use super::write::{Change, Write};
 use super::{ContentError, DocumentKind, Result, Stage, now};
 
 /// A table whose rows are documents keyed by `(id, stage)`, with a version.
-pub trait Document: EntityTrait {
+pub trait Document: EntityTrait<Model: Serialize + DeserializeOwned + Sync> {
     const KIND: DocumentKind;
+    const TYPE: DocumentType;
     fn id_col() -> Self::Column;
     fn stage_col() -> Self::Column;
     fn version_col() -> Self::Column;
@@ -24,6 +29,7 @@ macro_rules! document {
     ($module:ident, $kind:ident) => {
         impl Document for entity::$module::Entity {
             const KIND: DocumentKind = DocumentKind::$kind;
+            const TYPE: DocumentType = DocumentType::$kind;
             fn id_col() -> Self::Column {
                 entity::$module::Column::Id
             }
@@ -105,7 +111,7 @@ pub fn check_version<E: Document>(draft: &E::Model, id: Uuid, expected_version: 
 /// Writes `changes` to the draft in one conditional `UPDATE … WHERE version = ?`,
 /// bumping the version; a concurrent save in between makes it fail with `CONFLICT`.
 pub async fn update_draft<E>(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     id: Uuid,
     expected_version: i32,
     changes: E::ActiveModel,
@@ -121,17 +127,52 @@ where
         .filter(E::id_col().eq(id))
         .filter(E::stage_col().eq(Stage::Draft))
         .filter(E::version_col().eq(expected_version))
-        .exec(db)
+        .exec(w.db)
         .await?;
-    let current = draft::<E>(db, id).await?;
+    let current = draft::<E>(w.db, id).await?;
     if updated.rows_affected == 0 {
         check_version::<E>(&current, id, expected_version)?;
     }
+    record::<E>(w, &current, EventAction::Updated).await?;
     Ok(current)
 }
 
+/// Inserts a new draft row, reads it back and records `action` (CREATED, LINKED…).
+pub async fn insert_draft<E>(
+    w: &Write<'_>,
+    id: Uuid,
+    row: E::ActiveModel,
+    action: EventAction,
+) -> Result<E::Model>
+where
+    E: Document,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    E::insert(row).exec_without_returning(w.db).await?;
+    let created = draft::<E>(w.db, id).await?;
+    record::<E>(w, &created, action).await?;
+    Ok(created)
+}
+
+/// Records a change to one document row (its stage and version are the row's).
+pub async fn record<E: Document>(w: &Write<'_>, row: &E::Model, action: EventAction) -> Result<i64> {
+    let stage = match row.get(E::stage_col()) {
+        Value::String(Some(s)) if s == "PUBLISHED" => Stage::Published,
+        _ => Stage::Draft,
+    };
+    w.record(Change {
+        document_type: E::TYPE,
+        id: id_of::<E>(row),
+        action,
+        stage,
+        version: version_of::<E>(row),
+        snapshot: Some(row),
+    })
+    .await
+}
+
 /// Copies a draft row to the published stage, replacing any earlier published copy.
-pub async fn publish_row<E>(db: &impl ConnectionTrait, draft: E::Model) -> Result<E::Model>
+pub async fn publish_row<E>(w: &Write<'_>, draft: E::Model) -> Result<E::Model>
 where
     E: Document,
     E::Model: IntoActiveModel<E::ActiveModel>,
@@ -142,23 +183,26 @@ where
         _ => return Err(ContentError::invalid("id", "document has no id")),
     };
     let published_at = now();
-    delete_stage::<E>(db, id, Stage::Published).await?;
+    delete_stage::<E>(w.db, id, Stage::Published).await?;
     E::update_many()
         .col_expr(E::published_at_col(), Expr::value(published_at))
         .filter(E::id_col().eq(id))
         .filter(E::stage_col().eq(Stage::Draft))
-        .exec(db)
+        .exec(w.db)
         .await?;
     let mut copy = draft.into_active_model().reset_all();
     copy.set(E::stage_col(), Stage::Published.into());
     copy.set(E::published_at_col(), Some(published_at).into());
-    E::insert(copy).exec_without_returning(db).await?;
-    find::<E>(db, id, Stage::Published)
+    E::insert(copy).exec_without_returning(w.db).await?;
+    let published = find::<E>(w.db, id, Stage::Published)
         .await?
-        .ok_or_else(|| ContentError::not_found(E::KIND, id))
+        .ok_or_else(|| ContentError::not_found(E::KIND, id))?;
+    record::<E>(w, &published, EventAction::Published).await?;
+    Ok(published)
 }
 
-/// Removes one stage of a document; returns whether a row was there.
+/// Removes one stage of a document without recording it (callers record what it
+/// means: unpublished, unlinked, replaced); returns whether a row was there.
 pub async fn delete_stage<E: Document>(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<bool> {
     let deleted = E::delete_many()
         .filter(E::id_col().eq(id))
@@ -169,10 +213,28 @@ pub async fn delete_stage<E: Document>(db: &impl ConnectionTrait, id: Uuid, stag
 }
 
 /// Removes a document from both stages, or fails with `NOT_FOUND` if it has no draft.
-pub async fn delete_document<E: Document>(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
-    draft::<E>(db, id).await?;
-    E::delete_many().filter(E::id_col().eq(id)).exec(db).await?;
+pub async fn delete_document<E: Document>(w: &Write<'_>, id: Uuid) -> Result<()> {
+    draft::<E>(w.db, id).await?;
+    delete_where::<E>(w, Condition::all().add(E::id_col().eq(id)), EventAction::Deleted).await?;
     Ok(())
+}
+
+/// Deletes every row matching `filter`, recording `action` for each (at the row's
+/// stage, with the row as it was); returns the rows.
+pub async fn delete_where<E: Document>(
+    w: &Write<'_>,
+    filter: Condition,
+    action: EventAction,
+) -> Result<Vec<E::Model>> {
+    let rows = E::find().filter(filter.clone()).all(w.db).await?;
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    E::delete_many().filter(filter).exec(w.db).await?;
+    for row in &rows {
+        record::<E>(w, row, action).await?;
+    }
+    Ok(rows)
 }
 
 /// Several documents at one stage, by id, with their ids.

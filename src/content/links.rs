@@ -15,7 +15,9 @@ use super::document;
 use super::error::unique_violation_as;
 use super::filter::ids_at;
 use super::owned::reorder;
+use super::write::{Change, Write};
 use super::{ContentError, Result, Stage, Suitability, now, validate};
+use entity::{DocumentType, EventAction};
 
 #[derive(Debug, Clone)]
 pub struct NewConditionLink {
@@ -40,9 +42,9 @@ fn note(value: Option<String>) -> Result<Option<String>> {
     }
 }
 
-pub async fn link_condition(db: &impl ConnectionTrait, input: NewConditionLink) -> Result<tc::Model> {
-    super::therapy::require(db, input.therapy_id, "therapyId").await?;
-    if super::condition::find(db, input.condition_id, Stage::Draft)
+pub async fn link_condition(w: &Write<'_>, input: NewConditionLink) -> Result<tc::Model> {
+    super::therapy::require(w.db, input.therapy_id, "therapyId").await?;
+    if super::condition::find(w.db, input.condition_id, Stage::Draft)
         .await?
         .is_none()
     {
@@ -61,7 +63,7 @@ pub async fn link_condition(db: &impl ConnectionTrait, input: NewConditionLink) 
                 .filter(tc::Column::Stage.eq(Stage::Draft))
                 .filter(tc::Column::TherapyId.eq(input.therapy_id))
                 .into_tuple()
-                .one(db)
+                .one(w.db)
                 .await?;
             max.flatten().map_or(0, |p| p + 1)
         }
@@ -81,15 +83,18 @@ pub async fn link_condition(db: &impl ConnectionTrait, input: NewConditionLink) 
         updated_at: Set(now),
         published_at: Set(None),
     };
-    tc::Entity::insert(link)
-        .exec_without_returning(db)
+    document::insert_draft::<tc::Entity>(w, id, link, EventAction::Linked)
         .await
-        .map_err(|e| unique_violation_as(e, "conditionId", "is already linked to this therapy"))?;
-    document::draft::<tc::Entity>(db, id).await
+        .map_err(|err| match err {
+            ContentError::Database(db) => {
+                unique_violation_as(db, "conditionId", "is already linked to this therapy")
+            }
+            other => other,
+        })
 }
 
 pub async fn update_condition_link(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     id: Uuid,
     expected_version: i32,
     changes: ConditionLinkChanges,
@@ -101,39 +106,60 @@ pub async fn update_condition_link(
     if let Some(n) = changes.note {
         model.note = Set(note(n)?);
     }
-    document::update_draft::<tc::Entity>(db, id, expected_version, model).await
+    document::update_draft::<tc::Entity>(w, id, expected_version, model).await
 }
 
 /// Removes a link from the therapy's draft; the published page keeps it until the
 /// therapy is published again. Returns the therapy's id.
-pub async fn unlink_condition(db: &impl ConnectionTrait, id: Uuid) -> Result<Uuid> {
-    let link = document::draft::<tc::Entity>(db, id).await?;
-    document::delete_stage::<tc::Entity>(db, id, Stage::Draft).await?;
+pub async fn unlink_condition(w: &Write<'_>, id: Uuid) -> Result<Uuid> {
+    let link = document::draft::<tc::Entity>(w.db, id).await?;
+    let draft = Condition::all()
+        .add(tc::Column::Id.eq(id))
+        .add(tc::Column::Stage.eq(Stage::Draft));
+    document::delete_where::<tc::Entity>(w, draft, EventAction::Unlinked).await?;
     Ok(link.therapy_id)
 }
 
-pub async fn reorder_condition_links(
-    db: &impl ConnectionTrait,
-    therapy_id: Uuid,
-    ids: &[Uuid],
-) -> Result<()> {
-    super::therapy::require(db, therapy_id, "therapyId").await?;
-    reorder::<tc::Entity>(
-        db,
-        Condition::all().add(tc::Column::TherapyId.eq(therapy_id)),
-        tc::Column::Position,
-        ids,
-    )
+pub async fn reorder_condition_links(w: &Write<'_>, therapy_id: Uuid, ids: &[Uuid]) -> Result<()> {
+    super::therapy::require(w.db, therapy_id, "therapyId").await?;
+    let list = Condition::all().add(tc::Column::TherapyId.eq(therapy_id));
+    reorder::<tc::Entity>(w, list, tc::Column::Position, ids).await
+}
+
+/// The stable id of a therapy–practitioner link, derived from its two ends.
+pub fn practitioner_link_id(link: &tp::Model) -> Uuid {
+    Uuid::new_v5(&link.therapy_id, link.practitioner_id.as_bytes())
+}
+
+/// Records a change to a therapy–practitioner link.
+pub async fn record_practitioner_link(w: &Write<'_>, link: &tp::Model, action: EventAction) -> Result<i64> {
+    w.record(Change {
+        document_type: DocumentType::TherapyPractitioner,
+        id: practitioner_link_id(link),
+        action,
+        stage: link.stage,
+        version: 1,
+        snapshot: Some(link),
+    })
     .await
 }
 
-pub async fn link_practitioner(
-    db: &impl ConnectionTrait,
-    therapy_id: Uuid,
-    practitioner_id: Uuid,
-) -> Result<()> {
-    super::therapy::require(db, therapy_id, "therapyId").await?;
-    if super::practitioner::find(db, practitioner_id, Stage::Draft)
+/// Deletes the practitioner links matching `filter`, recording `action` for each.
+pub async fn delete_practitioner_links(w: &Write<'_>, filter: Condition, action: EventAction) -> Result<()> {
+    let links = tp::Entity::find().filter(filter.clone()).all(w.db).await?;
+    if links.is_empty() {
+        return Ok(());
+    }
+    tp::Entity::delete_many().filter(filter).exec(w.db).await?;
+    for link in &links {
+        record_practitioner_link(w, link, action).await?;
+    }
+    Ok(())
+}
+
+pub async fn link_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+    super::therapy::require(w.db, therapy_id, "therapyId").await?;
+    if super::practitioner::find(w.db, practitioner_id, Stage::Draft)
         .await?
         .is_none()
     {
@@ -142,56 +168,48 @@ pub async fn link_practitioner(
             format!("no practitioner with id {practitioner_id}"),
         ));
     }
-    let existing = practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId).await?;
+    let existing = practitioner_links_of(w.db, Stage::Draft, &[therapy_id], tp::Column::TherapyId).await?;
     if existing.iter().any(|l| l.practitioner_id == practitioner_id) {
         return Ok(());
     }
-    let position = existing.iter().map(|l| l.position + 1).max().unwrap_or(0);
-    tp::Entity::insert(tp::ActiveModel {
-        therapy_id: Set(therapy_id),
-        practitioner_id: Set(practitioner_id),
-        stage: Set(Stage::Draft),
-        position: Set(position),
-        created_at: Set(now()),
-    })
-    .exec_without_returning(db)
-    .await?;
+    let link = tp::Model {
+        therapy_id,
+        practitioner_id,
+        stage: Stage::Draft,
+        position: existing.iter().map(|l| l.position + 1).max().unwrap_or(0),
+        created_at: now(),
+    };
+    tp::Entity::insert(tp::ActiveModel::from(link.clone()))
+        .exec_without_returning(w.db)
+        .await?;
+    record_practitioner_link(w, &link, EventAction::Linked).await?;
     Ok(())
 }
 
-pub async fn unlink_practitioner(
-    db: &impl ConnectionTrait,
-    therapy_id: Uuid,
-    practitioner_id: Uuid,
-) -> Result<()> {
-    super::therapy::require(db, therapy_id, "therapyId").await?;
-    let deleted = tp::Entity::delete_many()
-        .filter(tp::Column::TherapyId.eq(therapy_id))
-        .filter(tp::Column::PractitionerId.eq(practitioner_id))
-        .filter(tp::Column::Stage.eq(Stage::Draft))
-        .exec(db)
-        .await?;
-    if deleted.rows_affected == 0 {
+pub async fn unlink_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+    super::therapy::require(w.db, therapy_id, "therapyId").await?;
+    let draft = Condition::all()
+        .add(tp::Column::TherapyId.eq(therapy_id))
+        .add(tp::Column::PractitionerId.eq(practitioner_id))
+        .add(tp::Column::Stage.eq(Stage::Draft));
+    let exists = tp::Entity::find()
+        .filter(draft.clone())
+        .one(w.db)
+        .await?
+        .is_some();
+    if !exists {
         return Err(ContentError::invalid(
             "practitionerId",
             "is not linked to this therapy",
         ));
     }
-    Ok(())
+    delete_practitioner_links(w, draft, EventAction::Unlinked).await
 }
 
-pub async fn reorder_practitioners(
-    db: &impl ConnectionTrait,
-    therapy_id: Uuid,
-    practitioner_ids: &[Uuid],
-) -> Result<()> {
-    super::therapy::require(db, therapy_id, "therapyId").await?;
-    let existing: HashSet<Uuid> =
-        practitioner_links_of(db, Stage::Draft, &[therapy_id], tp::Column::TherapyId)
-            .await?
-            .into_iter()
-            .map(|l| l.practitioner_id)
-            .collect();
+pub async fn reorder_practitioners(w: &Write<'_>, therapy_id: Uuid, practitioner_ids: &[Uuid]) -> Result<()> {
+    super::therapy::require(w.db, therapy_id, "therapyId").await?;
+    let links = practitioner_links_of(w.db, Stage::Draft, &[therapy_id], tp::Column::TherapyId).await?;
+    let existing: HashSet<Uuid> = links.iter().map(|l| l.practitioner_id).collect();
     let given: HashSet<Uuid> = practitioner_ids.iter().copied().collect();
     if given.len() != practitioner_ids.len() || given != existing {
         return Err(ContentError::invalid(
@@ -203,16 +221,25 @@ pub async fn reorder_practitioners(
         ));
     }
     for (position, practitioner_id) in practitioner_ids.iter().enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        let Some(link) = links.iter().find(|l| l.practitioner_id == *practitioner_id) else {
+            continue;
+        };
+        if link.position == position {
+            continue;
+        }
         tp::Entity::update_many()
-            .col_expr(
-                tp::Column::Position,
-                Expr::value(i32::try_from(position).unwrap_or(i32::MAX)),
-            )
+            .col_expr(tp::Column::Position, Expr::value(position))
             .filter(tp::Column::TherapyId.eq(therapy_id))
             .filter(tp::Column::PractitionerId.eq(*practitioner_id))
             .filter(tp::Column::Stage.eq(Stage::Draft))
-            .exec(db)
+            .exec(w.db)
             .await?;
+        let moved = tp::Model {
+            position,
+            ..link.clone()
+        };
+        record_practitioner_link(w, &moved, EventAction::Reordered).await?;
     }
     Ok(())
 }

@@ -16,9 +16,11 @@ pub mod rich_text;
 pub mod slugged;
 pub mod therapy;
 pub mod validate;
+pub mod write;
 
 pub use entity::{InsuranceCoverage, Role, Stage, Suitability};
 pub use error::{ContentError, Result};
+pub use write::{Actor, Write};
 
 /// The kinds of document editors work with, as named in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,6 +32,7 @@ pub enum DocumentKind {
     Condition,
     Practitioner,
     TherapyCondition,
+    TherapyPractitioner,
 }
 
 impl std::fmt::Display for DocumentKind {
@@ -42,6 +45,7 @@ impl std::fmt::Display for DocumentKind {
             Self::Condition => "condition",
             Self::Practitioner => "practitioner",
             Self::TherapyCondition => "therapy–condition link",
+            Self::TherapyPractitioner => "therapy–practitioner link",
         })
     }
 }

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::document::{self, Document};
 use super::filter::{Filter, SortField, ids_at};
 use super::listing::{self, Direction, Ordering, Page, PageRequest};
+use super::write::Write;
 use super::{ContentError, Result, Stage, now, validate};
+use entity::EventAction;
 
 /// A hand-ordered item with a title-like and a body field, owned by a therapy.
 pub trait OwnedItem: Document {
@@ -162,7 +164,7 @@ async fn next_position<E: OwnedItem>(db: &impl ConnectionTrait, owner: Option<Uu
     Ok(max.flatten().map_or(0, |p| p + 1))
 }
 
-pub async fn create<E>(db: &impl ConnectionTrait, input: NewItem) -> Result<E::Model>
+pub async fn create<E>(w: &Write<'_>, input: NewItem) -> Result<E::Model>
 where
     E: OwnedItem,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
@@ -170,24 +172,22 @@ where
     match input.therapy_id {
         None if E::OWNER_REQUIRED => return Err(ContentError::invalid("therapyId", "is required")),
         None => {}
-        Some(therapy) => super::therapy::require(db, therapy, "therapyId").await?,
+        Some(therapy) => super::therapy::require(w.db, therapy, "therapyId").await?,
     }
     let title = validate::name(E::TITLE_FIELD, &input.title)?;
     let body = validate::rich_text(E::BODY_FIELD, &input.body, true)?;
     let position = match input.position {
         Some(p) if p < 0 => return Err(ContentError::invalid("position", "must not be negative")),
         Some(p) => p,
-        None => next_position::<E>(db, input.therapy_id).await?,
+        None => next_position::<E>(w.db, input.therapy_id).await?,
     };
     let id = Uuid::now_v7();
-    E::insert(E::new_row(id, input.therapy_id, title, body, position))
-        .exec_without_returning(db)
-        .await?;
-    document::draft::<E>(db, id).await
+    let row = E::new_row(id, input.therapy_id, title, body, position);
+    document::insert_draft::<E>(w, id, row, EventAction::Created).await
 }
 
 pub async fn update<E>(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     id: Uuid,
     expected_version: i32,
     changes: ItemChanges,
@@ -204,7 +204,7 @@ where
         .body
         .map(|b| validate::rich_text(E::BODY_FIELD, &b, true))
         .transpose()?;
-    document::update_draft::<E>(db, id, expected_version, E::changes(title, body)).await
+    document::update_draft::<E>(w, id, expected_version, E::changes(title, body)).await
 }
 
 /// One item at a stage; at the published stage only while its therapy is published too.
@@ -268,7 +268,7 @@ where
 /// Sets the hand-made order of the drafts in one list: `ids` must name every item
 /// of the list exactly once. Items whose position changes get a new version.
 pub async fn reorder<E: Document>(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     list: Condition,
     position_col: E::Column,
     ids: &[Uuid],
@@ -277,13 +277,9 @@ pub async fn reorder<E: Document>(
         .filter(E::stage_col().eq(Stage::Draft))
         .filter(list)
         .order_by_asc(position_col)
-        .all(db)
+        .all(w.db)
         .await?;
-    let id_of = |m: &E::Model| match m.get(E::id_col()) {
-        Value::Uuid(Some(id)) => id,
-        _ => Uuid::nil(),
-    };
-    let existing: HashSet<Uuid> = current.iter().map(id_of).collect();
+    let existing: HashSet<Uuid> = current.iter().map(document::id_of::<E>).collect();
     let given: HashSet<Uuid> = ids.iter().copied().collect();
     if given.len() != ids.len() || given != existing {
         return Err(ContentError::invalid(
@@ -296,26 +292,26 @@ pub async fn reorder<E: Document>(
     }
     for (position, id) in ids.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
-        E::update_many()
+        let moved = E::update_many()
             .col_expr(position_col, Expr::value(position))
             .col_expr(E::version_col(), Expr::col(E::version_col()).add(1))
             .col_expr(E::updated_at_col(), Expr::value(now()))
             .filter(E::id_col().eq(*id))
             .filter(E::stage_col().eq(Stage::Draft))
             .filter(position_col.ne(position))
-            .exec(db)
+            .exec(w.db)
             .await?;
+        if moved.rows_affected > 0 {
+            let row = document::draft::<E>(w.db, *id).await?;
+            document::record::<E>(w, &row, EventAction::Reordered).await?;
+        }
     }
     Ok(())
 }
 
 /// Reorders the items of one therapy (or the clinic-wide FAQ when `owner` is `None`).
-pub async fn reorder_items<E: OwnedItem>(
-    db: &impl ConnectionTrait,
-    owner: Option<Uuid>,
-    ids: &[Uuid],
-) -> Result<()> {
-    reorder::<E>(db, owner_filter::<E>(owner), E::position_col(), ids).await
+pub async fn reorder_items<E: OwnedItem>(w: &Write<'_>, owner: Option<Uuid>, ids: &[Uuid]) -> Result<()> {
+    reorder::<E>(w, owner_filter::<E>(owner), E::position_col(), ids).await
 }
 
 /// The items of several therapies at a stage, in hand-made order, with their owner's id.

@@ -1,13 +1,15 @@
 //! Practitioners: the clinic's people, linked to the therapies they offer.
 
 use entity::practitioner::{ActiveModel, Entity, Model, Techniques};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::document;
 use super::slugged::slug_taken;
+use super::write::Write;
 use super::{Result, Stage, validate};
+use entity::EventAction;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -45,7 +47,7 @@ fn title(value: &str) -> Result<String> {
     Ok(validate::optional_name("title", Some(value))?.unwrap_or_default())
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: NewPractitioner) -> Result<Model> {
+pub async fn create(w: &Write<'_>, input: NewPractitioner) -> Result<Model> {
     let now = super::now();
     let id = Uuid::now_v7();
     let model = ActiveModel {
@@ -61,15 +63,13 @@ pub async fn create(db: &impl ConnectionTrait, input: NewPractitioner) -> Result
         updated_at: Set(now),
         published_at: Set(None),
     };
-    Entity::insert(model)
-        .exec_without_returning(db)
+    document::insert_draft::<Entity>(w, id, model, EventAction::Created)
         .await
-        .map_err(|e| slug_taken::<Entity>(e.into()))?;
-    document::draft::<Entity>(db, id).await
+        .map_err(slug_taken::<Entity>)
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     id: Uuid,
     expected_version: i32,
     changes: PractitionerChanges,
@@ -90,19 +90,22 @@ pub async fn update(
     if let Some(list) = changes.techniques {
         model.techniques = Set(techniques(list)?);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model)
+    document::update_draft::<Entity>(w, id, expected_version, model)
         .await
         .map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a practitioner from both stages, with every therapy's link to them.
-pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
-    use entity::therapy_practitioner;
-    document::delete_document::<Entity>(db, id).await?;
-    therapy_practitioner::Entity::delete_many()
-        .filter(therapy_practitioner::Column::PractitionerId.eq(id))
-        .exec(db)
-        .await?;
+pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
+    use entity::therapy_practitioner as tp;
+    use sea_orm::Condition;
+    document::delete_document::<Entity>(w, id).await?;
+    super::links::delete_practitioner_links(
+        w,
+        Condition::all().add(tp::Column::PractitionerId.eq(id)),
+        EventAction::Deleted,
+    )
+    .await?;
     Ok(())
 }
 

@@ -1,18 +1,22 @@
 //! Publish and unpublish: copying drafts to the published stage, or taking the
 //! published copy away. A therapy carries its links along; with `with_children`
-//! also its sections, benefits and FAQ entries.
+//! also its sections, benefits and FAQ entries. Every published row that appears
+//! or disappears is recorded, so the event log alone can rebuild the published set.
 
-use entity::{benefit, faq, therapy, therapy_condition as tc, therapy_practitioner as tp, therapy_section};
+use entity::{
+    EventAction, benefit, faq, therapy, therapy_condition as tc, therapy_practitioner as tp, therapy_section,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use uuid::Uuid;
 
 use super::document::{self, Document};
 use super::error::unique_violation_as;
+use super::links;
 use super::owned::OwnedItem;
+use super::write::Write;
 use super::{ContentError, Result, Stage, now};
 
 fn slug_clash(kind: super::DocumentKind) -> impl Fn(ContentError) -> ContentError {
@@ -26,135 +30,116 @@ fn slug_clash(kind: super::DocumentKind) -> impl Fn(ContentError) -> ContentErro
 
 /// Publishes one document's current draft (if `expected_version` is given, only
 /// when the draft is still at that version).
-pub async fn publish<E>(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<E::Model>
+pub async fn publish<E>(w: &Write<'_>, id: Uuid, expected_version: Option<i32>) -> Result<E::Model>
 where
     E: Document,
     E::Model: IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
 {
-    let draft = document::draft::<E>(db, id).await?;
+    let draft = document::draft::<E>(w.db, id).await?;
     if let Some(expected) = expected_version {
         document::check_version::<E>(&draft, id, expected)?;
     }
-    document::publish_row::<E>(db, draft)
+    document::publish_row::<E>(w, draft)
         .await
         .map_err(slug_clash(E::KIND))
 }
 
 /// Removes a document's published copy; the draft stays. Returns the draft.
-pub async fn unpublish<E: Document>(db: &impl ConnectionTrait, id: Uuid) -> Result<E::Model> {
-    let draft = document::draft::<E>(db, id).await?;
-    document::delete_stage::<E>(db, id, Stage::Published).await?;
+pub async fn unpublish<E: Document>(w: &Write<'_>, id: Uuid) -> Result<E::Model> {
+    let draft = document::draft::<E>(w.db, id).await?;
+    let published = Condition::all()
+        .add(E::id_col().eq(id))
+        .add(E::stage_col().eq(Stage::Published));
+    document::delete_where::<E>(w, published, EventAction::Unpublished).await?;
     Ok(draft)
 }
 
 /// Publishes a therapy with its links, and with `with_children` its owned items.
 pub async fn publish_therapy(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     id: Uuid,
     expected_version: Option<i32>,
     with_children: bool,
 ) -> Result<therapy::Model> {
-    let published = publish::<therapy::Entity>(db, id, expected_version).await?;
-    republish_rows::<tc::Entity>(db, tc::Column::TherapyId, id).await?;
-    tp::Entity::delete_many()
-        .filter(tp::Column::TherapyId.eq(id))
-        .filter(tp::Column::Stage.eq(Stage::Published))
-        .exec(db)
-        .await?;
-    let links = tp::Entity::find()
-        .filter(tp::Column::TherapyId.eq(id))
-        .filter(tp::Column::Stage.eq(Stage::Draft))
-        .all(db)
-        .await?;
-    if !links.is_empty() {
-        tp::Entity::insert_many(links.into_iter().map(|link| {
-            let mut copy = link.into_active_model().reset_all();
-            copy.stage = sea_orm::ActiveValue::Set(Stage::Published);
-            copy
-        }))
-        .exec_without_returning(db)
-        .await?;
-    }
+    let published = publish::<therapy::Entity>(w, id, expected_version).await?;
+    republish_rows::<tc::Entity>(w, tc::Column::TherapyId, id).await?;
+    republish_practitioner_links(w, id).await?;
     if with_children {
-        republish_owned::<therapy_section::Entity>(db, id).await?;
-        republish_owned::<benefit::Entity>(db, id).await?;
-        republish_owned::<faq::Entity>(db, id).await?;
+        republish_rows::<therapy_section::Entity>(w, therapy_section::Column::TherapyId, id).await?;
+        republish_rows::<benefit::Entity>(w, benefit::Column::TherapyId, id).await?;
+        republish_rows::<faq::Entity>(w, faq::Column::TherapyId, id).await?;
     }
     Ok(published)
 }
 
 /// Takes a therapy (and its links) off the published stage; with `with_children`
 /// also its owned items. Returns the draft.
-pub async fn unpublish_therapy(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    with_children: bool,
-) -> Result<therapy::Model> {
-    let draft = unpublish::<therapy::Entity>(db, id).await?;
-    tc::Entity::delete_many()
-        .filter(tc::Column::TherapyId.eq(id))
-        .filter(tc::Column::Stage.eq(Stage::Published))
-        .exec(db)
-        .await?;
-    tp::Entity::delete_many()
-        .filter(tp::Column::TherapyId.eq(id))
-        .filter(tp::Column::Stage.eq(Stage::Published))
-        .exec(db)
-        .await?;
+pub async fn unpublish_therapy(w: &Write<'_>, id: Uuid, with_children: bool) -> Result<therapy::Model> {
+    let draft = unpublish::<therapy::Entity>(w, id).await?;
+    let published_of = |owner: sea_orm::sea_query::SimpleExpr, stage: sea_orm::sea_query::SimpleExpr| {
+        Condition::all().add(owner).add(stage)
+    };
+    let (unpublished, stage) = (EventAction::Unpublished, Stage::Published);
+    document::delete_where::<tc::Entity>(
+        w,
+        published_of(tc::Column::TherapyId.eq(id), tc::Column::Stage.eq(stage)),
+        unpublished,
+    )
+    .await?;
+    links::delete_practitioner_links(
+        w,
+        published_of(tp::Column::TherapyId.eq(id), tp::Column::Stage.eq(stage)),
+        unpublished,
+    )
+    .await?;
     if with_children {
-        unpublish_owned::<therapy_section::Entity>(db, id).await?;
-        unpublish_owned::<benefit::Entity>(db, id).await?;
-        unpublish_owned::<faq::Entity>(db, id).await?;
+        unpublish_owned::<therapy_section::Entity>(w, id).await?;
+        unpublish_owned::<benefit::Entity>(w, id).await?;
+        unpublish_owned::<faq::Entity>(w, id).await?;
     }
     Ok(draft)
 }
 
-async fn republish_owned<E>(db: &impl ConnectionTrait, owner: Uuid) -> Result<()>
-where
-    E: OwnedItem,
-    E::Model: IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
-{
-    republish_rows::<E>(db, E::owner_col(), owner).await
-}
-
-async fn unpublish_owned<E: OwnedItem>(db: &impl ConnectionTrait, owner: Uuid) -> Result<()> {
-    E::delete_many()
-        .filter(E::owner_col().eq(owner))
-        .filter(E::stage_col().eq(Stage::Published))
-        .exec(db)
-        .await?;
+async fn unpublish_owned<E: OwnedItem>(w: &Write<'_>, owner: Uuid) -> Result<()> {
+    let published = Condition::all()
+        .add(E::owner_col().eq(owner))
+        .add(E::stage_col().eq(Stage::Published));
+    document::delete_where::<E>(w, published, EventAction::Unpublished).await?;
     Ok(())
 }
 
-/// Replaces the published rows whose `owner_col` is `owner` with copies of the drafts.
-async fn republish_rows<E>(db: &impl ConnectionTrait, owner_col: E::Column, owner: Uuid) -> Result<()>
+/// Replaces the published rows whose `owner_col` is `owner` with copies of the
+/// drafts: rows gone from the draft are recorded as unpublished, the rest as published.
+async fn republish_rows<E>(w: &Write<'_>, owner_col: E::Column, owner: Uuid) -> Result<()>
 where
     E: Document,
     E::Model: IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
 {
+    let drafts = E::find()
+        .filter(owner_col.eq(owner))
+        .filter(E::stage_col().eq(Stage::Draft))
+        .all(w.db)
+        .await?;
+    let draft_ids: Vec<Uuid> = drafts.iter().map(document::id_of::<E>).collect();
+    // Published rows whose draft is gone are unpublished; the others are replaced.
+    let gone = Condition::all()
+        .add(owner_col.eq(owner))
+        .add(E::stage_col().eq(Stage::Published))
+        .add(E::id_col().is_not_in(draft_ids.iter().copied()));
+    document::delete_where::<E>(w, gone, EventAction::Unpublished).await?;
     let published_at = now();
     E::delete_many()
         .filter(owner_col.eq(owner))
         .filter(E::stage_col().eq(Stage::Published))
-        .exec(db)
+        .exec(w.db)
         .await?;
     E::update_many()
         .col_expr(E::published_at_col(), Expr::value(published_at))
         .filter(owner_col.eq(owner))
         .filter(E::stage_col().eq(Stage::Draft))
-        .exec(db)
-        .await?;
-    let drafts = E::find()
-        .filter(owner_col.eq(owner))
-        .filter(E::stage_col().eq(Stage::Draft))
-        .all(db)
+        .exec(w.db)
         .await?;
     if drafts.is_empty() {
         return Ok(());
@@ -164,9 +149,48 @@ where
         .map(|draft| {
             let mut copy = draft.into_active_model().reset_all();
             copy.set(E::stage_col(), Stage::Published.into());
+            copy.set(E::published_at_col(), Some(published_at).into());
             copy
         })
         .collect();
-    E::insert_many(copies).exec_without_returning(db).await?;
+    E::insert_many(copies).exec_without_returning(w.db).await?;
+    let published = E::find()
+        .filter(owner_col.eq(owner))
+        .filter(E::stage_col().eq(Stage::Published))
+        .all(w.db)
+        .await?;
+    for row in &published {
+        document::record::<E>(w, row, EventAction::Published).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a therapy's published practitioner links with its draft ones.
+async fn republish_practitioner_links(w: &Write<'_>, therapy_id: Uuid) -> Result<()> {
+    let drafts = tp::Entity::find()
+        .filter(tp::Column::TherapyId.eq(therapy_id))
+        .filter(tp::Column::Stage.eq(Stage::Draft))
+        .all(w.db)
+        .await?;
+    let gone = Condition::all()
+        .add(tp::Column::TherapyId.eq(therapy_id))
+        .add(tp::Column::Stage.eq(Stage::Published))
+        .add(tp::Column::PractitionerId.is_not_in(drafts.iter().map(|l| l.practitioner_id)));
+    links::delete_practitioner_links(w, gone, EventAction::Unpublished).await?;
+    tp::Entity::delete_many()
+        .filter(tp::Column::TherapyId.eq(therapy_id))
+        .filter(tp::Column::Stage.eq(Stage::Published))
+        .exec(w.db)
+        .await?;
+    for draft in drafts {
+        let published = tp::Model {
+            stage: Stage::Published,
+            ..draft
+        };
+        tp::Entity::insert(tp::ActiveModel::from(published.clone()))
+            .exec_without_returning(w.db)
+            .await?;
+        links::record_practitioner_link(w, &published, EventAction::Published).await?;
+    }
     Ok(())
 }

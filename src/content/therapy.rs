@@ -1,13 +1,15 @@
 //! Therapies: the root documents of a clinic page, with their treatment facts.
 
 use entity::therapy::{ActiveModel, Entity, Model};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::document;
 use super::slugged::slug_taken;
+use super::write::Write;
 use super::{ContentError, InsuranceCoverage, Result, Stage, validate};
+use entity::EventAction;
 
 /// Practical facts about a course of treatment; every number is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -139,7 +141,7 @@ impl TreatmentFacts {
     }
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: NewTherapy) -> Result<Model> {
+pub async fn create(w: &Write<'_>, input: NewTherapy) -> Result<Model> {
     let now = super::now();
     let id = Uuid::now_v7();
     let mut model = ActiveModel {
@@ -155,20 +157,18 @@ pub async fn create(db: &impl ConnectionTrait, input: NewTherapy) -> Result<Mode
         ..Default::default()
     };
     input.facts.validated()?.apply(&mut model);
-    Entity::insert(model)
-        .exec_without_returning(db)
+    document::insert_draft::<Entity>(w, id, model, EventAction::Created)
         .await
-        .map_err(|e| slug_taken::<Entity>(e.into()))?;
-    document::draft::<Entity>(db, id).await
+        .map_err(slug_taken::<Entity>)
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     id: Uuid,
     expected_version: i32,
     changes: TherapyChanges,
 ) -> Result<Model> {
-    let current = document::draft::<Entity>(db, id).await?;
+    let current = document::draft::<Entity>(w.db, id).await?;
     document::check_version::<Entity>(&current, id, expected_version)?;
     let mut model = <ActiveModel as Default>::default();
     if let Some(slug) = changes.slug {
@@ -183,35 +183,39 @@ pub async fn update(
     if let Some(facts) = changes.facts {
         facts.validated()?.apply(&mut model);
     }
-    document::update_draft::<Entity>(db, id, expected_version, model)
+    document::update_draft::<Entity>(w, id, expected_version, model)
         .await
         .map_err(slug_taken::<Entity>)
 }
 
 /// Deletes a therapy from both stages, with everything it owns and its links.
-pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
-    use entity::{benefit, faq, therapy_condition, therapy_practitioner, therapy_section};
-    document::delete_document::<Entity>(db, id).await?;
-    therapy_section::Entity::delete_many()
-        .filter(therapy_section::Column::TherapyId.eq(id))
-        .exec(db)
+pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
+    use entity::{benefit, faq, therapy_condition as tc, therapy_practitioner as tp, therapy_section};
+    use sea_orm::Condition;
+    document::delete_document::<Entity>(w, id).await?;
+    let owned_by = |col: sea_orm::sea_query::SimpleExpr| Condition::all().add(col);
+    document::delete_where::<therapy_section::Entity>(
+        w,
+        owned_by(therapy_section::Column::TherapyId.eq(id)),
+        EventAction::Deleted,
+    )
+    .await?;
+    document::delete_where::<benefit::Entity>(
+        w,
+        owned_by(benefit::Column::TherapyId.eq(id)),
+        EventAction::Deleted,
+    )
+    .await?;
+    document::delete_where::<faq::Entity>(w, owned_by(faq::Column::TherapyId.eq(id)), EventAction::Deleted)
         .await?;
-    benefit::Entity::delete_many()
-        .filter(benefit::Column::TherapyId.eq(id))
-        .exec(db)
+    document::delete_where::<tc::Entity>(w, owned_by(tc::Column::TherapyId.eq(id)), EventAction::Deleted)
         .await?;
-    faq::Entity::delete_many()
-        .filter(faq::Column::TherapyId.eq(id))
-        .exec(db)
-        .await?;
-    therapy_condition::Entity::delete_many()
-        .filter(therapy_condition::Column::TherapyId.eq(id))
-        .exec(db)
-        .await?;
-    therapy_practitioner::Entity::delete_many()
-        .filter(therapy_practitioner::Column::TherapyId.eq(id))
-        .exec(db)
-        .await?;
+    super::links::delete_practitioner_links(
+        w,
+        Condition::all().add(tp::Column::TherapyId.eq(id)),
+        EventAction::Deleted,
+    )
+    .await?;
     Ok(())
 }
 

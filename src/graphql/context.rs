@@ -3,15 +3,15 @@
 
 use async_graphql::Context;
 use futures_util::future::BoxFuture;
-use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::loader::Loaders;
 use super::object::Stage;
 use crate::auth::{Identity, Role};
-use crate::content;
+use crate::content::{self, Actor, Write};
 use crate::db::Database;
+use crate::events::EventBus;
 
 pub fn database<'c>(ctx: &Context<'c>) -> ApiResult<&'c Database> {
     ctx.data::<Database>().map_err(|_| {
@@ -89,15 +89,31 @@ pub fn parse_ids(field: &str, ids: &[async_graphql::ID]) -> ApiResult<Vec<Uuid>>
     ids.iter().map(|id| parse_id(field, id)).collect()
 }
 
-/// Runs a content write as an editor, in one transaction: all of it or nothing.
+/// Who the event log names for this request's changes.
+pub fn actor(ctx: &Context<'_>) -> Actor {
+    match identity(ctx) {
+        Identity::Public => Actor::system("public"),
+        Identity::Token { id, name, .. } => Actor {
+            token_id: Some(*id),
+            name: name.clone(),
+        },
+    }
+}
+
+/// Runs a content write as an editor, in one transaction with its events: all of
+/// it or nothing. After the commit, this instance's subscribers are woken.
 pub async fn write<T, F>(ctx: &Context<'_>, f: F) -> ApiResult<T>
 where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, content::Result<T>>,
+    F: for<'t> FnOnce(&'t Write<'t>) -> BoxFuture<'t, content::Result<T>>,
 {
     require(ctx, Role::Editor)?;
     let db = database(ctx)?;
+    let actor = actor(ctx);
     let txn = db.begin_write().await?;
-    let out = f(&txn).await?;
+    let out = f(&Write::new(&txn, &actor)).await?;
     txn.commit().await?;
+    if let Ok(bus) = ctx.data::<EventBus>() {
+        bus.wake();
+    }
     Ok(out)
 }

@@ -16,7 +16,7 @@ use crate::content::links::{self, NewConditionLink};
 use crate::content::owned::{self, NewItem, OwnedItem};
 use crate::content::practitioner::{self, NewPractitioner};
 use crate::content::therapy::{self, NewTherapy};
-use crate::content::{ContentError, Suitability, publishing};
+use crate::content::{Actor, ContentError, Suitability, Write, publishing};
 use crate::db::Database;
 
 /// The clinic's prolotherapy page as structured content.
@@ -135,12 +135,13 @@ pub async fn load(db: &Database, file: &ContentFile) -> Result<SeedReport, SeedE
     if !is_empty(&*txn).await? {
         return Err(SeedError::NotEmpty);
     }
-    let report = insert_and_publish(&*txn, file).await?;
+    let actor = Actor::system("seed");
+    let report = insert_and_publish(&Write::new(&txn, &actor), file).await?;
     txn.commit().await?;
     Ok(report)
 }
 
-async fn insert_and_publish(txn: &impl ConnectionTrait, file: &ContentFile) -> Result<SeedReport, SeedError> {
+async fn insert_and_publish(txn: &Write<'_>, file: &ContentFile) -> Result<SeedReport, SeedError> {
     let mut conditions = HashMap::new();
     for input in &file.conditions {
         let row = condition::create(txn, input.clone()).await?;
@@ -200,12 +201,7 @@ async fn insert_and_publish(txn: &impl ConnectionTrait, file: &ContentFile) -> R
     })
 }
 
-async fn add<E>(
-    txn: &impl ConnectionTrait,
-    owner: Option<Uuid>,
-    title: &str,
-    body: &str,
-) -> Result<Uuid, SeedError>
+async fn add<E>(txn: &Write<'_>, owner: Option<Uuid>, title: &str, body: &str) -> Result<Uuid, SeedError>
 where
     E: OwnedItem,
     E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,

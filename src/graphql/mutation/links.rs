@@ -3,10 +3,9 @@
 use async_graphql::{Context, ID, Object};
 
 use futures_util::future::BoxFuture;
-use sea_orm::DatabaseTransaction;
 
 use crate::auth::Role;
-use crate::content::{self, links};
+use crate::content::{self, Write, links};
 use crate::graphql::context::{RoleGuard, parse_id, parse_ids, write};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{LinkConditionInput, UpdateTherapyConditionInput};
@@ -16,14 +15,14 @@ use crate::graphql::object::{Therapy, TherapyCondition};
 pub struct LinkMutation;
 
 /// The therapy's draft after a link change, or `NOT_FOUND`.
-async fn draft_therapy(txn: &DatabaseTransaction, id: uuid::Uuid) -> content::Result<entity::therapy::Model> {
-    content::document::draft::<entity::therapy::Entity>(txn, id).await
+async fn draft_therapy(w: &Write<'_>, id: uuid::Uuid) -> content::Result<entity::therapy::Model> {
+    content::document::draft::<entity::therapy::Entity>(w.db, id).await
 }
 
 /// Runs a change to a therapy's links and answers with the therapy's draft.
 async fn change_links<F>(ctx: &Context<'_>, therapy_id: uuid::Uuid, change: F) -> ApiResult<Therapy>
 where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, content::Result<()>> + Send + 'static,
+    F: for<'t> FnOnce(&'t Write<'t>) -> BoxFuture<'t, content::Result<()>> + Send + 'static,
 {
     write(ctx, move |txn| {
         Box::pin(async move {

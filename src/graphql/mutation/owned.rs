@@ -83,7 +83,7 @@ async fn reorder<E: Item>(
     write(ctx, move |txn| {
         Box::pin(async move {
             owned::reorder_items::<E>(txn, owner, &ids).await?;
-            owned::drafts_of::<E>(txn, owner).await
+            owned::drafts_of::<E>(txn.db, owner).await
         })
     })
     .await

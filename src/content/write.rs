@@ -1,0 +1,94 @@
+//! A write in progress: the transaction and who makes it. Every change goes
+//! through [`Write::record`], which appends it to the event log in the same
+//! transaction, so no write path can skip the log.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use entity::{DocumentType, EventAction};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
+use serde::Serialize;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use super::{Result, Stage};
+use crate::events::log;
+
+/// Who makes a change, as the event log and audit trail name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The API token used; `None` for the server itself (seeding, CLI).
+    pub token_id: Option<Uuid>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn system(name: &str) -> Self {
+        Self {
+            token_id: None,
+            name: name.to_owned(),
+        }
+    }
+}
+
+pub struct Write<'a> {
+    pub db: &'a DatabaseTransaction,
+    pub actor: &'a Actor,
+    /// On PostgreSQL, events are appended under a transaction-level advisory lock,
+    /// so sequence order is commit order and no reader can skip an event.
+    ordered: AtomicBool,
+    webhooks: OnceCell<Vec<entity::webhook::Model>>,
+}
+
+/// One change to one document, as it goes into the log.
+pub struct Change<'s, T: Serialize> {
+    pub document_type: DocumentType,
+    pub id: Uuid,
+    pub action: EventAction,
+    pub stage: Stage,
+    pub version: i32,
+    pub snapshot: Option<&'s T>,
+}
+
+/// The lock key that orders appends to the event log on PostgreSQL.
+const EVENT_LOG_LOCK: i64 = 0x636c_696e_6963; // "clinic"
+
+impl<'a> Write<'a> {
+    pub fn new(db: &'a DatabaseTransaction, actor: &'a Actor) -> Self {
+        Self {
+            db,
+            actor,
+            ordered: AtomicBool::new(false),
+            webhooks: OnceCell::new(),
+        }
+    }
+
+    /// Appends a change to the event log (and the webhook outbox) in this transaction.
+    pub async fn record<T: Serialize>(&self, change: Change<'_, T>) -> Result<i64> {
+        if self.db.get_database_backend() == DatabaseBackend::Postgres
+            && !self.ordered.swap(true, Ordering::SeqCst)
+        {
+            self.db
+                .execute_raw(Statement::from_sql_and_values(
+                    DatabaseBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock($1)",
+                    [EVENT_LOG_LOCK.into()],
+                ))
+                .await?;
+            // Delivered at commit to every instance that listens.
+            self.db
+                .execute_unprepared(&format!("NOTIFY {}", log::CHANNEL))
+                .await?;
+        }
+        let snapshot = match change.snapshot {
+            Some(s) => Some(serde_json::to_value(s).map_err(|e| DbErr::Custom(format!("snapshot: {e}")))?),
+            None => None,
+        };
+        let event = log::append(self.db, self.actor, &change, snapshot).await?;
+        let webhooks = self
+            .webhooks
+            .get_or_try_init(|| crate::events::webhooks::active(self.db))
+            .await?;
+        crate::events::webhooks::enqueue(self.db, webhooks, &event).await?;
+        Ok(event.seq)
+    }
+}

@@ -1,0 +1,116 @@
+//! Fan-out of committed events to this instance's subscribers and workers.
+//!
+//! One tailer task per instance reads the log in sequence order and broadcasts
+//! each new event. It wakes when this instance commits a write, when PostgreSQL
+//! notifies that another instance did (`LISTEN`), and every poll interval anyway,
+//! so a dropped notification or a reconnect loses nothing: the log is the truth.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use entity::content_event::Model as Event;
+use sea_orm::DatabaseBackend;
+use tokio::sync::{Notify, broadcast};
+
+use super::log;
+use crate::db::Database;
+
+/// How many events a slow subscriber may fall behind before it is told it lagged.
+const CAPACITY: usize = 1024;
+/// The longest an event waits to be noticed when no notification arrives.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct EventBus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: broadcast::Sender<Arc<Event>>,
+    wake: Notify,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBus {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(CAPACITY);
+        Self {
+            inner: Arc::new(Inner {
+                sender,
+                wake: Notify::new(),
+            }),
+        }
+    }
+
+    /// Events committed from now on, in log order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.inner.sender.subscribe()
+    }
+
+    /// Tells the tailer that new events may be in the log.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Starts the tailer (and on PostgreSQL the listener) for this instance.
+    pub async fn start(&self, db: Database) -> Result<(), sea_orm::DbErr> {
+        let last = log::last_seq(db.conn()).await?;
+        if db.backend() == DatabaseBackend::Postgres {
+            tokio::spawn(listen(db.clone(), self.clone()));
+        }
+        tokio::spawn(tail(db, self.clone(), last));
+        Ok(())
+    }
+}
+
+async fn tail(db: Database, bus: EventBus, mut last: i64) {
+    loop {
+        loop {
+            match log::after(db.conn(), last, 500).await {
+                Ok(events) if events.is_empty() => break,
+                Ok(events) => {
+                    for event in events {
+                        last = event.seq;
+                        // No receiver is fine: nobody is listening right now.
+                        let _ = bus.inner.sender.send(Arc::new(event));
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "event tailer: reading the log failed; retrying");
+                    break;
+                }
+            }
+        }
+        let _ = tokio::time::timeout(POLL_INTERVAL, bus.inner.wake.notified()).await;
+    }
+}
+
+/// Relays PostgreSQL notifications from every instance to this instance's tailer,
+/// reconnecting (and catching up through the tailer) whenever the connection drops.
+async fn listen(db: Database, bus: EventBus) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let pool = db.conn().get_postgres_connection_pool().clone();
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(err) = listener.listen(log::CHANNEL).await {
+                    tracing::warn!(error = %err, "event listener: LISTEN failed");
+                } else {
+                    bus.wake();
+                    while listener.recv().await.is_ok() {
+                        bus.wake();
+                    }
+                    tracing::warn!("event listener: connection lost; reconnecting");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "event listener: cannot connect"),
+        }
+        bus.wake();
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}

@@ -1,0 +1,55 @@
+//! Appending to and reading the event log.
+
+use entity::content_event::{ActiveModel, Column, Entity, Model};
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+
+use crate::content::write::{Actor, Change};
+
+/// The PostgreSQL notification channel that tells instances to read new events.
+pub const CHANNEL: &str = "clinic_content_events";
+
+pub async fn append<T: Serialize>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    change: &Change<'_, T>,
+    snapshot: Option<serde_json::Value>,
+) -> Result<Model, DbErr> {
+    let event = ActiveModel {
+        seq: NotSet,
+        document_type: Set(change.document_type),
+        document_id: Set(change.id),
+        action: Set(change.action),
+        stage: Set(change.stage),
+        version: Set(change.version),
+        actor_id: Set(actor.token_id),
+        actor_name: Set(actor.name.clone()),
+        occurred_at: Set(crate::content::now()),
+        snapshot: Set(snapshot),
+    };
+    Entity::insert(event).exec_with_returning(db).await
+}
+
+/// Events after `seq`, oldest first, at most `limit`.
+pub async fn after(db: &impl ConnectionTrait, seq: i64, limit: u64) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::Seq.gt(seq))
+        .order_by_asc(Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The newest sequence number, 0 for an empty log.
+pub async fn last_seq(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let last: Option<Option<i64>> = Entity::find()
+        .select_only()
+        .column_as(Column::Seq.max(), "last")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.flatten().unwrap_or(0))
+}
