@@ -6,6 +6,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Cli, Command, ServeArgs, TokenCommand};
 use crate::db::Database;
+use crate::events::webhooks::WebhookSettings;
 use crate::server::{self, AppState, HttpSettings};
 use crate::{auth, graphql, seed};
 
@@ -88,11 +89,13 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
         cors_allowed_origins: args.cors_allowed_origins,
     };
     let shutdown = server::shutdown_signal();
+    let state = AppState::new(db);
+    state.start_background(WebhookSettings::default()).await?;
     let listener = TcpListener::bind(args.listen).await?;
     tracing::info!(
         "GraphQL at http://{}/graphql (GraphiQL on GET)",
         listener.local_addr()?
     );
-    server::serve(listener, server::app(AppState::new(db), &settings), shutdown).await?;
+    server::serve(listener, server::app(state, &settings), shutdown).await?;
     Ok(())
 }

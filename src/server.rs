@@ -19,6 +19,8 @@ use tracing::Level;
 
 use crate::auth::{self, AuthError};
 use crate::db::Database;
+use crate::events::EventBus;
+use crate::events::webhooks::{self, WebhookSettings};
 use crate::graphql::error::ApiError;
 use crate::graphql::loader::Loaders;
 use crate::graphql::{AppSchema, build_schema};
@@ -46,14 +48,25 @@ impl Default for HttpSettings {
 pub struct AppState {
     pub db: Database,
     pub schema: AppSchema,
+    pub bus: EventBus,
 }
 
 impl AppState {
     pub fn new(db: Database) -> Self {
+        let bus = EventBus::new();
         Self {
-            schema: build_schema(db.clone()),
+            schema: build_schema(db.clone(), bus.clone()),
             db,
+            bus,
         }
+    }
+
+    /// Starts this instance's background work: the event tailer (and listener) that
+    /// feeds subscriptions, and the webhook delivery worker.
+    pub async fn start_background(&self, webhooks: WebhookSettings) -> Result<(), sea_orm::DbErr> {
+        self.bus.start(self.db.clone()).await?;
+        webhooks::start_worker(self.db.clone(), self.bus.clone(), webhooks);
+        Ok(())
     }
 
     /// Runs one GraphQL request as the caller named by an `Authorization` header

@@ -12,6 +12,7 @@ pub mod query;
 use async_graphql::{EmptySubscription, Schema};
 
 use crate::db::Database;
+use crate::events::EventBus;
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
@@ -21,13 +22,14 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// The schema, with the database every resolver reaches through the context.
-pub fn build_schema(db: Database) -> AppSchema {
+pub fn build_schema(db: Database, bus: EventBus) -> AppSchema {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
     .data(db)
+    .data(bus)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()

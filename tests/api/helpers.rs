@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clinic_content_api::auth::{self, Role};
 use clinic_content_api::db::Database;
+use clinic_content_api::events::webhooks::WebhookSettings;
 use clinic_content_api::seed;
 use clinic_content_api::server::{self, AppState, HttpSettings};
 use serde_json::{Value, json};
@@ -199,6 +200,10 @@ impl TestApp {
             body_limit_bytes: 64 * 1024,
             ..HttpSettings::default()
         };
+        app.state
+            .start_background(fast_webhooks())
+            .await
+            .expect("background tasks start");
         let router = server::app(app.state.clone(), &settings);
         tokio::spawn(server::serve(listener, router, std::future::pending()));
         app.address = Some(address);
@@ -265,6 +270,17 @@ impl TestApp {
         let before = self.statements.load(Ordering::SeqCst);
         let out = f.await;
         (self.statements.load(Ordering::SeqCst) - before, out)
+    }
+}
+
+/// Webhook retries fast enough for tests.
+pub fn fast_webhooks() -> WebhookSettings {
+    use std::time::Duration;
+    WebhookSettings {
+        retry_base: Duration::from_millis(50),
+        retry_max: Duration::from_millis(400),
+        max_attempts: 6,
+        timeout: Duration::from_secs(2),
     }
 }
 
