@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::Stage;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[sea_orm(table_name = "faq")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

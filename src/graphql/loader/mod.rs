@@ -166,6 +166,41 @@ where
     }
 }
 
+/// A document's current draft, by type and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DraftKey {
+    pub document_type: entity::DocumentType,
+    pub id: Uuid,
+}
+
+/// Current drafts as snapshots (serialised as the event log serialises them), for
+/// comparing revisions with what editors have now.
+pub struct Drafts(Database);
+
+impl Loader<DraftKey> for Drafts {
+    type Value = serde_json::Value;
+    type Error = Arc<ContentError>;
+
+    async fn load(
+        &self,
+        keys: &[DraftKey],
+    ) -> Result<HashMap<DraftKey, serde_json::Value>, Arc<ContentError>> {
+        let mut by_type: HashMap<entity::DocumentType, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_type.entry(key.document_type).or_default().push(key.id);
+        }
+        let mut found = HashMap::new();
+        for (document_type, ids) in by_type {
+            for (id, snapshot) in
+                content::snapshot::find(self.0.conn(), document_type, &ids, Stage::Draft).await?
+            {
+                found.insert(DraftKey { document_type, id }, snapshot);
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// Every loader a request may use; made fresh for each request.
 pub struct Loaders {
     pub therapy: DataLoader<ById<therapy::Entity>>,
@@ -177,6 +212,7 @@ pub struct Loaders {
     pub therapies_of_condition: DataLoader<ConditionLinksOfCondition>,
     pub practitioners_of_therapy: DataLoader<Linked<practitioner::Entity>>,
     pub therapies_of_practitioner: DataLoader<Linked<therapy::Entity>>,
+    pub drafts: DataLoader<Drafts>,
 }
 
 impl Loaders {
@@ -186,6 +222,7 @@ impl Loaders {
         }
         use std::marker::PhantomData;
         Self {
+            drafts: DataLoader::new(Drafts(db.clone()), tokio::spawn),
             therapy: loader(ById(db.clone(), PhantomData)),
             condition: loader(ById(db.clone(), PhantomData)),
             sections: loader(OwnedBy(db.clone(), PhantomData)),

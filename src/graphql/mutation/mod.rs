@@ -2,6 +2,7 @@
 //! mutation needs an editor token and runs in one transaction.
 
 mod condition;
+mod history;
 mod links;
 mod owned;
 mod practitioner;
@@ -18,4 +19,5 @@ pub struct MutationRoot(
     owned::OwnedItemMutation,
     links::LinkMutation,
     token::TokenMutation,
+    history::HistoryMutation,
 );

@@ -2,6 +2,7 @@
 //! stage, so every nested field is read at the stage of the root field.
 
 mod condition;
+mod event;
 mod owned;
 mod practitioner;
 mod rich_text;
@@ -12,6 +13,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Enum, OutputType, SimpleObject};
 
 pub use condition::{Condition, TherapyCondition};
+pub use event::{ChangeFeed, ChangeKind, ContentChange, ContentEvent};
 pub use owned::{Benefit, Faq, TherapySection};
 pub use practitioner::Practitioner;
 pub use rich_text::RichText;
@@ -45,6 +47,36 @@ pub enum InsuranceCoverage {
     NotCovered,
     #[default]
     Unknown,
+}
+
+/// The kinds of document, as change events name them.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::DocumentType")]
+pub enum DocumentType {
+    Therapy,
+    TherapySection,
+    Benefit,
+    Faq,
+    Condition,
+    Practitioner,
+    TherapyCondition,
+    TherapyPractitioner,
+}
+
+/// What a change did to a document.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::EventAction")]
+pub enum EventAction {
+    Created,
+    Updated,
+    Deleted,
+    Published,
+    Unpublished,
+    Restored,
+    Reordered,
+    Linked,
+    Unlinked,
+    Purged,
 }
 
 /// What an API token may do.

@@ -1,6 +1,7 @@
 //! The query root, merged from one struct per kind of content.
 
 mod condition;
+mod history;
 mod owned;
 mod practitioner;
 mod therapy;
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     practitioner::PractitionerQuery,
     owned::OwnedItemQuery,
     token::TokenQuery,
+    history::HistoryQuery,
 );
 
 /// One therapy, condition or practitioner by `id` or `slug` (exactly one of them).
