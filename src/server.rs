@@ -3,9 +3,12 @@
 
 use std::time::Duration;
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::FromRequestParts;
 use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -85,7 +88,7 @@ impl AppState {
 /// The whole application as a router: `/graphql` (POST queries, GET GraphiQL) and `/healthz`.
 pub fn app(state: AppState, settings: &HttpSettings) -> Router {
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(graphql_get).post(graphql))
         .route("/healthz", get(healthz))
         .with_state(state)
         .layer(cors(&settings.cors_allowed_origins))
@@ -119,8 +122,60 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// `GET /graphql`: a WebSocket upgrade starts a subscription connection;
+/// anything else gets GraphiQL.
+async fn graphql_get(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let upgrade = parts.headers.get(header::UPGRADE).and_then(|v| v.to_str().ok());
+    if !upgrade.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
+                .finish(),
+        )
+        .into_response();
+    }
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
+        Ok(protocol) => protocol,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let (schema, db) = (state.schema.clone(), state.db.clone());
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    // The token comes in `connection_init`, as browsers cannot set headers.
+                    let header = bearer_from_init(&payload);
+                    let identity = auth::authenticate(db.conn(), header.as_deref())
+                        .await
+                        .map_err(|err| async_graphql::Error::from(ApiError::from(err)))?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(identity);
+                    data.insert(Loaders::new(&db));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// `{"Authorization": "Bearer <token>"}` (any case), or `{"token": "<token>"}`.
+fn bearer_from_init(payload: &serde_json::Value) -> Option<String> {
+    let object = payload.as_object()?;
+    for (key, value) in object {
+        let Some(value) = value.as_str() else { continue };
+        match key.to_ascii_lowercase().as_str() {
+            "authorization" => return Some(value.to_owned()),
+            "token" | "authtoken" => return Some(format!("Bearer {value}")),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `POST /graphql`: a bad token is answered 401 with an `UNAUTHENTICATED` error.

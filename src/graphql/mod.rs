@@ -8,13 +8,14 @@ pub mod loader;
 pub mod mutation;
 pub mod object;
 pub mod query;
+pub mod subscription;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 use crate::db::Database;
 use crate::events::EventBus;
 
-pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// Deepest nesting a query may have; the page query needs 5.
 pub const MAX_DEPTH: usize = 16;
@@ -26,7 +27,7 @@ pub fn build_schema(db: Database, bus: EventBus) -> AppSchema {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .data(db)
     .data(bus)
@@ -40,7 +41,7 @@ pub fn sdl() -> String {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .finish()
     .sdl()

@@ -210,6 +210,24 @@ impl TestApp {
         app
     }
 
+    /// Serves a second, independent instance of the app on the same database (its
+    /// own pool, event bus and workers), as a load balancer would; returns its base URL.
+    pub async fn spawn_another_instance(&self) -> String {
+        let db = Database::connect(&self._database.url, 8)
+            .await
+            .expect("second instance connects");
+        let state = AppState::new(db);
+        state
+            .start_background(fast_webhooks())
+            .await
+            .expect("background tasks start");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let router = server::app(state, &HttpSettings::default());
+        tokio::spawn(server::serve(listener, router, std::future::pending()));
+        address
+    }
+
     pub fn db(&self) -> &Database {
         &self.state.db
     }

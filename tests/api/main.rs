@@ -12,4 +12,6 @@ mod http;
 mod lists;
 mod schema;
 mod seed_content;
+mod subscriptions;
 mod versions;
+mod webhooks;

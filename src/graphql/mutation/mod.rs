@@ -8,6 +8,7 @@ mod owned;
 mod practitioner;
 mod therapy;
 mod token;
+mod webhook;
 
 use async_graphql::MergedObject;
 
@@ -19,5 +20,6 @@ pub struct MutationRoot(
     owned::OwnedItemMutation,
     links::LinkMutation,
     token::TokenMutation,
+    webhook::WebhookMutation,
     history::HistoryMutation,
 );

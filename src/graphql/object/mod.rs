@@ -8,6 +8,7 @@ mod practitioner;
 mod rich_text;
 mod therapy;
 mod token;
+mod webhook;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Enum, OutputType, SimpleObject};
@@ -19,6 +20,7 @@ pub use practitioner::Practitioner;
 pub use rich_text::RichText;
 pub use therapy::{Therapy, TreatmentFacts};
 pub use token::{ApiToken, CreatedToken};
+pub use webhook::{CreatedWebhook, DeliveryStatus, Webhook, WebhookDelivery};
 
 use crate::content::listing::Page;
 

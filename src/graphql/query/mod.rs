@@ -6,6 +6,7 @@ mod owned;
 mod practitioner;
 mod therapy;
 mod token;
+mod webhook;
 
 use async_graphql::{Context, ID, MergedObject};
 
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     practitioner::PractitionerQuery,
     owned::OwnedItemQuery,
     token::TokenQuery,
+    webhook::WebhookQuery,
     history::HistoryQuery,
 );
 
