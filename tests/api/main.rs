@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod batching;
 mod cli;
+mod delta_sync;
 mod drafts;
 mod errors;
 mod http;

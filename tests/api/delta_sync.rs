@@ -1,0 +1,313 @@
+//! The delta-sync feed: replaying it from the start, or from any cursor it gave,
+//! leaves a client with exactly the published content set.
+
+use std::collections::BTreeMap;
+
+use clinic_content_api::events::feed;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use crate::helpers::{As, TestApp, error_code, prolotherapy_id};
+
+type Store = BTreeMap<(String, String), Value>;
+
+const CHANGES: &str = "query($since: String, $first: Int) { changes(since: $since, first: $first) { cursor hasMore changes { kind documentType documentId data } } }";
+
+/// What a client holds after applying the feed from `since` onto `store`.
+async fn sync(app: &TestApp, mut store: Store, since: Option<String>) -> (Store, String) {
+    let mut cursor = since;
+    for _ in 0..1000 {
+        let page = app
+            .data(As::Public, CHANGES, json!({ "since": cursor, "first": 7 }))
+            .await["changes"]
+            .clone();
+        for change in page["changes"].as_array().unwrap() {
+            let key = (
+                change["documentType"].as_str().unwrap().to_owned(),
+                change["documentId"].as_str().unwrap().to_owned(),
+            );
+            match change["kind"].as_str().unwrap() {
+                "UPSERT" => store.insert(key, change["data"].clone()),
+                _ => store.remove(&key),
+            };
+        }
+        cursor = Some(page["cursor"].as_str().unwrap().to_owned());
+        if !page["hasMore"].as_bool().unwrap() {
+            return (store, cursor.unwrap());
+        }
+    }
+    panic!("the feed never ended");
+}
+
+/// The published content set as the server holds it, keyed as the feed keys it.
+async fn published(app: &TestApp) -> Store {
+    feed::published_set(app.db().conn())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|((kind, id), data)| {
+            (
+                (
+                    serde_json::to_value(kind).unwrap().as_str().unwrap().to_owned(),
+                    id.to_string(),
+                ),
+                data,
+            )
+        })
+        .collect()
+}
+
+async fn ids(app: &TestApp, query: &str, pick: impl Fn(&Value) -> Vec<Value>) -> Vec<String> {
+    let data = app.data(As::Editor, query, json!({})).await;
+    pick(&data)
+        .into_iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// One random editor action on the seeded content; returns how many of its
+/// mutations succeeded.
+async fn random_write(app: &TestApp, rng: &mut StdRng, step: usize, therapy: &str) -> usize {
+    let succeeded = std::sync::atomic::AtomicUsize::new(0);
+    let conditions = ids(
+        app,
+        "{ conditions(first: 100, stage: DRAFT) { edges { node { id } } } }",
+        |d| {
+            d["conditions"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].clone())
+                .collect()
+        },
+    )
+    .await;
+    let faqs = ids(
+        app,
+        "{ faqs(first: 100, stage: DRAFT) { edges { node { id } } } }",
+        |d| {
+            d["faqs"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].clone())
+                .collect()
+        },
+    )
+    .await;
+    let pick = |rng: &mut StdRng, list: &[String]| list[rng.random_range(0..list.len())].clone();
+    let succeeded = &succeeded;
+    let editor = |query: &'static str, vars: Value| async move {
+        let response = app.call(As::Editor, query, vars).await;
+        if response.get("errors").is_none() {
+            succeeded.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        response
+    };
+    match rng.random_range(0..9) {
+        0 => {
+            let id = pick(rng, &conditions);
+            let v = app
+                .data(
+                    As::Editor,
+                    "query($id: ID!) { condition(id: $id, stage: DRAFT) { version } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            editor(
+                "mutation($id: ID!, $v: Int!, $n: String!) { updateCondition(id: $id, expectedVersion: $v, input: { name: $n }) { id } }",
+                json!({ "id": id, "v": v["condition"]["version"], "n": format!("Condition {step}") }),
+            )
+            .await;
+            if rng.random_bool(0.7) {
+                editor(
+                    "mutation($id: ID!) { publishCondition(id: $id) { id } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            }
+        }
+        1 => {
+            let created = editor(
+                "mutation($s: String!) { createCondition(input: { slug: $s, name: \"New\" }) { id } }",
+                json!({ "s": format!("new-condition-{step}") }),
+            )
+            .await;
+            let id = created["data"]["createCondition"]["id"].clone();
+            editor(
+                "mutation($id: ID!) { publishCondition(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+            editor(
+                "mutation($t: ID!, $c: ID!) { linkCondition(input: { therapyId: $t, conditionId: $c, suitability: RESPONDS_WELL }) { id } }",
+                json!({ "t": therapy, "c": id }),
+            )
+            .await;
+        }
+        2 => {
+            editor(
+                "mutation($id: ID!) { deleteCondition(id: $id) }",
+                json!({ "id": pick(rng, &conditions) }),
+            )
+            .await;
+        }
+        3 => {
+            editor(
+                "mutation($id: ID!, $c: Boolean!) { publishTherapy(id: $id, withChildren: $c) { id } }",
+                json!({ "id": therapy, "c": rng.random_bool(0.5) }),
+            )
+            .await;
+        }
+        4 => {
+            editor(
+                "mutation($id: ID!, $c: Boolean!) { unpublishTherapy(id: $id, withChildren: $c) { id } }",
+                json!({ "id": therapy, "c": rng.random_bool(0.5) }),
+            )
+            .await;
+        }
+        5 => {
+            let created = editor(
+                "mutation($t: ID, $q: String!) { createFaq(input: { therapyId: $t, question: $q, answer: \"Yes.\" }) { id } }",
+                json!({ "t": if rng.random_bool(0.5) { json!(therapy) } else { Value::Null }, "q": format!("Question {step}?") }),
+            )
+            .await;
+            editor(
+                "mutation($id: ID!) { publishFaq(id: $id) { id } }",
+                json!({ "id": created["data"]["createFaq"]["id"] }),
+            )
+            .await;
+        }
+        6 => {
+            let id = pick(rng, &faqs);
+            let v = app
+                .data(
+                    As::Editor,
+                    "query($id: ID!) { faq(id: $id, stage: DRAFT) { version } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            editor(
+                "mutation($id: ID!, $v: Int!) { updateFaq(id: $id, expectedVersion: $v, input: { answer: \"Changed.\" }) { id } }",
+                json!({ "id": id, "v": v["faq"]["version"] }),
+            )
+            .await;
+            let action = if rng.random_bool(0.5) {
+                "mutation($id: ID!) { publishFaq(id: $id) { id } }"
+            } else {
+                "mutation($id: ID!) { unpublishFaq(id: $id) { id } }"
+            };
+            editor(action, json!({ "id": id })).await;
+        }
+        7 => {
+            editor(
+                "mutation($id: ID!) { deleteFaq(id: $id) }",
+                json!({ "id": pick(rng, &faqs) }),
+            )
+            .await;
+        }
+        _ => {
+            let practitioner = ids(
+                app,
+                "{ practitioners(stage: DRAFT) { edges { node { id } } } }",
+                |d| {
+                    d["practitioners"]["edges"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| e["node"]["id"].clone())
+                        .collect()
+                },
+            )
+            .await;
+            if let Some(p) = practitioner.first() {
+                let query = if rng.random_bool(0.5) {
+                    "mutation($t: ID!, $p: ID!) { unlinkPractitioner(therapyId: $t, practitionerId: $p) { id } }"
+                } else {
+                    "mutation($t: ID!, $p: ID!) { linkPractitioner(therapyId: $t, practitionerId: $p) { id } }"
+                };
+                editor(query, json!({ "t": therapy, "p": p })).await;
+            }
+        }
+    }
+    succeeded.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn replaying_the_feed_from_the_start_or_any_cursor_gives_exactly_the_published_set() {
+    let app = TestApp::new().await;
+    let therapy = prolotherapy_id(&app).await;
+    let mut rng = StdRng::seed_from_u64(20261126);
+    let mut checkpoints = Vec::new();
+    let mut writes = 0;
+
+    for step in 0..40 {
+        writes += random_write(&app, &mut rng, step, &therapy).await;
+        if step % 8 == 0 {
+            let (store, cursor) = sync(&app, Store::new(), None).await;
+            assert_eq!(
+                store,
+                published(&app).await,
+                "replay from the start diverged after step {step}"
+            );
+            checkpoints.push((store, cursor));
+        }
+    }
+
+    assert!(writes >= 40, "only {writes} of the random mutations succeeded");
+    let expected = published(&app).await;
+    let (from_start, _) = sync(&app, Store::new(), None).await;
+    assert_eq!(from_start, expected, "replay from the start");
+    for (i, (store, cursor)) in checkpoints.into_iter().enumerate() {
+        let (caught_up, _) = sync(&app, store, Some(cursor)).await;
+        assert_eq!(caught_up, expected, "catching up from checkpoint {i}");
+    }
+}
+
+#[tokio::test]
+async fn the_feed_holds_only_published_content_and_its_cursor_moves_past_draft_changes() {
+    let app = TestApp::new().await;
+    let therapy = prolotherapy_id(&app).await;
+    let (_, cursor) = sync(&app, Store::new(), None).await;
+
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { updateTherapy(id: $id, expectedVersion: 1, input: { name: \"Draft only\" }) { id } }",
+        json!({ "id": therapy }),
+    )
+    .await;
+    let page = app.data(As::Public, CHANGES, json!({ "since": cursor })).await["changes"].clone();
+    assert_eq!(page["changes"], json!([]));
+    assert_eq!(page["hasMore"], false);
+
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": therapy }),
+    )
+    .await;
+    let page = app
+        .data(As::Public, CHANGES, json!({ "since": page["cursor"] }))
+        .await["changes"]
+        .clone();
+    let therapies: Vec<&Value> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["documentType"] == "THERAPY")
+        .collect();
+    assert_eq!(therapies.len(), 1);
+    assert_eq!(therapies[0]["kind"], "UPSERT");
+    assert_eq!(therapies[0]["data"]["name"], "Draft only");
+}
+
+#[tokio::test]
+async fn a_bad_cursor_or_page_size_is_refused() {
+    let app = TestApp::new().await;
+    let bad_cursor = app.call(As::Public, CHANGES, json!({ "since": "garbage" })).await;
+    assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
+    assert_eq!(bad_cursor["errors"][0]["extensions"]["field"], "since");
+    let too_many = app.call(As::Public, CHANGES, json!({ "first": 501 })).await;
+    assert_eq!(too_many["errors"][0]["extensions"]["field"], "first");
+}
