@@ -258,3 +258,44 @@ async fn a_change_on_one_instance_reaches_a_subscriber_on_another() {
     assert_eq!(event["action"], "PUBLISHED");
     assert_eq!(event["snapshot"]["name"], "Prolotherapy injections");
 }
+
+#[tokio::test]
+async fn a_dropped_listen_connection_loses_no_event() {
+    let app = TestApp::spawn().await;
+    if app.db().backend() != sea_orm::DatabaseBackend::Postgres {
+        return; // LISTEN/NOTIFY is PostgreSQL's; SQLite instances share one process channel.
+    }
+    let other = app.spawn_another_instance().await;
+    let (therapy, _) = first_faq(&app).await;
+    let mut socket = connect(&other, json!({})).await;
+    let query = "subscription { contentChanged(types: [THERAPY]) { documentId action } }";
+    send(
+        &mut socket,
+        json!({ "id": "t", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Cut every listening connection to this database, as a network blip would.
+    let cut = sea_orm::Statement::from_string(
+        sea_orm::DatabaseBackend::Postgres,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'",
+    );
+    let terminated = sea_orm::ConnectionTrait::query_all_raw(app.db().conn(), cut)
+        .await
+        .unwrap();
+    assert!(!terminated.is_empty(), "no listening connection was found to cut");
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": therapy }),
+    )
+    .await;
+
+    let message = next_message(&mut socket).await;
+    assert_eq!(
+        message["payload"]["data"]["contentChanged"],
+        json!({ "documentId": therapy, "action": "PUBLISHED" })
+    );
+}
