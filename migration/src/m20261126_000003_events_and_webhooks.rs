@@ -197,6 +197,20 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index).await?;
         }
+        // One delivery per (webhook, event); also serves "the oldest pending delivery
+        // of each webhook", which keeps each webhook's deliveries in event order.
+        manager
+            .create_index(
+                Index::create()
+                    .name("webhook_delivery_webhook_event_idx")
+                    .table(WebhookDelivery::Table)
+                    .col(WebhookDelivery::WebhookId)
+                    .col(WebhookDelivery::EventSeq)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 

@@ -373,16 +373,15 @@ pub fn body(event: &content_event::Model) -> Result<Vec<u8>, serde_json::Error> 
 }
 
 /// The `X-Clinic-Signature` value for a body sent at `timestamp` (Unix seconds).
-pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    // HMAC takes a key of any length, so this cannot fail.
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+/// (HMAC takes keys of any length, so the error is there only because the API has one.)
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> Result<String, hmac::digest::InvalidLength> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())?;
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
     let digest = mac.finalize().into_bytes();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
+    Ok(format!("t={timestamp},v1={hex}"))
 }
 
 // ---------------------------------------------------------------------------
@@ -525,21 +524,27 @@ impl Worker {
             if !locked(&self.in_flight).insert(webhook.id) {
                 continue;
             }
-            let guard = InFlight {
-                worker: self.clone(),
-                webhook_id: webhook.id,
-            };
             let lock = crate::content::now() + to_delta(self.settings.timeout + LOCK_MARGIN);
             match claim(&self.db, delivery.id, lock).await {
                 Ok(true) => {
+                    let guard = InFlight {
+                        worker: self.clone(),
+                        webhook_id: webhook.id,
+                    };
                     let webhook = webhook.clone();
                     tokio::spawn(async move {
                         guard.worker.deliver(&webhook, delivery, lock).await;
                         drop(guard);
                     });
                 }
-                Ok(false) => {} // another instance has it
-                Err(err) => return Err(err),
+                Ok(false) => {
+                    // Another instance has it.
+                    locked(&self.in_flight).remove(&webhook.id);
+                }
+                Err(err) => {
+                    locked(&self.in_flight).remove(&webhook.id);
+                    return Err(err);
+                }
             }
         }
         Ok(())
@@ -584,12 +589,20 @@ impl Worker {
             }
         };
         let timestamp = Utc::now().timestamp();
+        let Ok(signature) = signature(&webhook.secret, timestamp, &body) else {
+            let outcome = Outcome::Failed {
+                status: None,
+                error: "the body could not be signed".to_owned(),
+            };
+            self.record(&delivery, lock, outcome, true).await;
+            return;
+        };
         let response = self
             .client
             .post(&webhook.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(EVENT_HEADER, event.seq.to_string())
-            .header(SIGNATURE_HEADER, signature(&webhook.secret, timestamp, &body))
+            .header(SIGNATURE_HEADER, signature)
             .body(body)
             .send()
             .await;
@@ -677,7 +690,8 @@ impl Worker {
             }
             Ok(_) => tracing::warn!(
                 delivery = %delivery.id,
-                "webhooks: the claim expired before the outcome was recorded; the delivery may be sent again"
+                "webhooks: the delivery changed before the outcome was recorded (claim expired, or webhook \
+                 deleted); it may be sent again"
             ),
             Err(err) => tracing::error!(
                 error = %err,
@@ -737,18 +751,26 @@ async fn due_heads(
         .await
 }
 
-/// Takes a due delivery for this worker until `lock`. True only if this call took it.
-async fn claim(db: &Database, id: Uuid, lock: DateTime<Utc>) -> Result<bool, DbErr> {
+/// Takes a due, unclaimed delivery until `lock`: one conditional `UPDATE`, true only
+/// if it changed the row. However many workers try at once, one of them gets it; a
+/// claim whose holder died expires at `lock` and the delivery is taken again.
+pub async fn claim(db: &Database, id: Uuid, lock: DateTime<Utc>) -> Result<bool, DbErr> {
     let now = crate::content::now();
     let txn = db.begin_write().await?;
     let result = Deliveries::update_many()
         .col_expr(DeliveryColumn::LockedUntil, Expr::value(Some(lock)))
         .filter(DeliveryColumn::Id.eq(id))
+        .filter(DeliveryColumn::Status.eq(DeliveryStatus::Pending))
+        .filter(DeliveryColumn::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(DeliveryColumn::LockedUntil.is_null())
+                .add(DeliveryColumn::LockedUntil.lt(now)),
+        )
         .exec(&*txn)
         .await?;
     txn.commit().await?;
-    let _ = result;
-    Ok(true)
+    Ok(result.rows_affected == 1)
 }
 
 fn to_delta(duration: Duration) -> TimeDelta {

@@ -9,6 +9,8 @@ mod cli;
 mod delta_sync;
 mod drafts;
 mod errors;
+mod event_log;
+mod history;
 mod http;
 mod lists;
 mod schema;
