@@ -1,0 +1,272 @@
+//! Webhooks: admins register URLs with event filters; every change event that
+//! matches a webhook gets a row in the `webhook_delivery` outbox, written in the
+//! change's own transaction, so no committed change can miss its deliveries and a
+//! restart loses none.
+//!
+//! Each instance runs one delivery worker. It wakes when the event bus announces
+//! a committed event, when one of its own deliveries finishes or is due for a retry,
+//! and every second anyway. It claims a due delivery with one conditional `UPDATE`
+//! (`locked_until` in the future) and proceeds only if that changed exactly one row,
+//! so several instances on one PostgreSQL database send each delivery once. The
+//! deliveries of one webhook go out in event order: only the oldest pending one of
+//! each webhook is ever sent.
+//!
+//! A delivery is an HTTP `POST` of the event as JSON, with the headers
+//! `X-Clinic-Event: <seq>` and `X-Clinic-Signature: t=<unix seconds>,v1=<hex>`, where
+//! `<hex>` is HMAC-SHA256 keyed with the webhook's secret over `"<t>.<body>"`. A 2xx
+//! answer delivers it; anything else (another status, a timeout, a refused
+//! connection) is retried after `min(retry_base · 2^(attempts−1), retry_max)`, until
+//! `max_attempts` attempts have failed and the delivery is marked `FAILED`.
+
+mod outbox;
+mod worker;
+
+pub use outbox::*;
+pub use worker::*;
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::webhook_delivery::{self, Column as DeliveryColumn, Entity as Deliveries};
+use entity::{DeliveryStatus, DocumentType, EventAction, Stage, webhook};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::Database;
+
+/// The header carrying the event's sequence number (a receiver's idempotency key).
+pub const EVENT_HEADER: &str = "X-Clinic-Event";
+/// The header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+pub const SIGNATURE_HEADER: &str = "X-Clinic-Signature";
+/// Webhook secrets start with this, so that they are recognisable in configuration.
+pub const SECRET_PREFIX: &str = "whsec_";
+/// The longest URL a webhook may have.
+const MAX_URL_LEN: usize = 2000;
+/// How long past an attempt's timeout a claim stays locked (for the database writes around it).
+const LOCK_MARGIN: Duration = Duration::from_secs(10);
+/// The longest a pending delivery waits to be noticed without any wake-up.
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How many due deliveries one pass of the worker looks at.
+const BATCH: u64 = 100;
+/// `last_error` is cut to this many characters.
+const MAX_ERROR_CHARS: usize = 300;
+
+// ---------------------------------------------------------------------------
+// Registration (admin operations)
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("no {0}")]
+    NotFound(String),
+    #[error("database error")]
+    Database(#[from] DbErr),
+}
+
+impl WebhookError {
+    fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T, E = WebhookError> = std::result::Result<T, E>;
+
+/// Which events a webhook receives; an empty list means all.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub document_types: Vec<DocumentType>,
+    pub actions: Vec<EventAction>,
+    pub stages: Vec<Stage>,
+}
+
+/// Changes to a webhook; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookChanges {
+    pub url: Option<String>,
+    pub document_types: Option<Vec<DocumentType>>,
+    pub actions: Option<Vec<EventAction>>,
+    pub stages: Option<Vec<Stage>>,
+    pub active: Option<bool>,
+}
+
+/// Checks a webhook URL: absolute `http` or `https` with a host. Returns it trimmed.
+pub fn validate_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    if url.is_empty() || url.len() > MAX_URL_LEN {
+        return Err(WebhookError::invalid(
+            "url",
+            format!("must be 1–{MAX_URL_LEN} characters"),
+        ));
+    }
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| WebhookError::invalid("url", "must be an absolute http or https URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(WebhookError::invalid("url", "must use http or https"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(WebhookError::invalid("url", "must name a host"));
+    }
+    Ok(url.to_owned())
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{SECRET_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A filter as stored: a JSON array of the names, without repeats.
+fn filter_json<T: Serialize + PartialEq>(values: &[T]) -> serde_json::Value {
+    let mut unique: Vec<&T> = Vec::new();
+    for value in values {
+        if !unique.contains(&value) {
+            unique.push(value);
+        }
+    }
+    serde_json::to_value(unique).unwrap_or_else(|_| serde_json::Value::Array(vec![]))
+}
+
+/// A stored filter read back; names this version does not know are skipped.
+pub fn filter_values<T: serde::de::DeserializeOwned>(json: &serde_json::Value) -> Vec<T> {
+    json.as_array()
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(|v| serde_json::from_value(v.clone()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Registers a webhook. Returns it with its signing secret.
+pub async fn create(db: &Database, url: &str, filters: &Filters) -> Result<(webhook::Model, String)> {
+    let url = validate_url(url)?;
+    let secret = new_secret();
+    let model = webhook::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        url: Set(url),
+        secret: Set(secret.clone()),
+        document_types: Set(filter_json(&filters.document_types)),
+        actions: Set(filter_json(&filters.actions)),
+        stages: Set(filter_json(&filters.stages)),
+        active: Set(true),
+        created_at: Set(crate::content::now()),
+    };
+    let txn = db.begin_write().await?;
+    let model = webhook::Entity::insert(model).exec_with_returning(&*txn).await?;
+    txn.commit().await?;
+    Ok((model, secret))
+}
+
+fn not_found(id: Uuid) -> WebhookError {
+    WebhookError::NotFound(format!("webhook with id {id}"))
+}
+
+pub async fn update(db: &Database, id: Uuid, changes: WebhookChanges) -> Result<webhook::Model> {
+    let url = changes.url.as_deref().map(validate_url).transpose()?;
+    let txn = db.begin_write().await?;
+    let current = webhook::Entity::find_by_id(id)
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let mut model = current.into_active_model();
+    if let Some(url) = url {
+        model.url = Set(url);
+    }
+    if let Some(types) = &changes.document_types {
+        model.document_types = Set(filter_json(types));
+    }
+    if let Some(actions) = &changes.actions {
+        model.actions = Set(filter_json(actions));
+    }
+    if let Some(stages) = &changes.stages {
+        model.stages = Set(filter_json(stages));
+    }
+    if let Some(active) = changes.active {
+        model.active = Set(active);
+    }
+    let model = model.update(&*txn).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes a webhook with all its deliveries, sent or not. Returns what it was.
+pub async fn delete(db: &Database, id: Uuid) -> Result<webhook::Model> {
+    let txn = db.begin_write().await?;
+    let current = webhook::Entity::find_by_id(id)
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Deliveries::delete_many()
+        .filter(DeliveryColumn::WebhookId.eq(id))
+        .exec(&*txn)
+        .await?;
+    webhook::Entity::delete_by_id(id).exec(&*txn).await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// Every webhook, oldest first.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<webhook::Model>> {
+    Ok(webhook::Entity::find()
+        .order_by_asc(webhook::Column::CreatedAt)
+        .order_by_asc(webhook::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The newest deliveries (by event), optionally of one webhook and in one status.
+pub async fn deliveries(
+    db: &impl ConnectionTrait,
+    webhook_id: Option<Uuid>,
+    status: Option<DeliveryStatus>,
+    first: u64,
+) -> Result<Vec<webhook_delivery::Model>> {
+    let mut query = Deliveries::find();
+    if let Some(id) = webhook_id {
+        query = query.filter(DeliveryColumn::WebhookId.eq(id));
+    }
+    if let Some(status) = status {
+        query = query.filter(DeliveryColumn::Status.eq(status));
+    }
+    Ok(query
+        .order_by_desc(DeliveryColumn::EventSeq)
+        .order_by_asc(DeliveryColumn::WebhookId)
+        .limit(first)
+        .all(db)
+        .await?)
+}
+
+/// Puts a failed delivery back in the queue, due now, with a fresh set of attempts.
+pub async fn retry(db: &Database, id: Uuid) -> Result<webhook_delivery::Model> {
+    let txn = db.begin_write().await?;
+    let current = Deliveries::find_by_id(id)
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| WebhookError::NotFound(format!("webhook delivery with id {id}")))?;
+    if current.status != DeliveryStatus::Failed {
+        return Err(WebhookError::invalid(
+            "id",
+            "only a FAILED delivery can be retried; this one is not",
+        ));
+    }
+    let mut model = current.into_active_model();
+    model.status = Set(DeliveryStatus::Pending);
+    model.attempts = Set(0);
+    model.next_attempt_at = Set(crate::content::now());
+    model.locked_until = Set(None);
+    let model = model.update(&*txn).await?;
+    txn.commit().await?;
+    Ok(model)
+}
