@@ -6,7 +6,6 @@ use tokio::net::TcpListener;
 
 use crate::config::{Cli, Command, ServeArgs, TokenCommand};
 use crate::db::Database;
-use crate::events::webhooks::WebhookSettings;
 use crate::server::{self, AppState, HttpSettings};
 use crate::{auth, graphql, seed};
 
@@ -86,11 +85,11 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
     let settings = HttpSettings {
         body_limit_bytes: args.body_limit_bytes,
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
-        cors_allowed_origins: args.cors_allowed_origins,
+        cors_allowed_origins: args.cors_allowed_origins.clone(),
     };
     let shutdown = server::shutdown_signal();
     let state = AppState::new(db);
-    state.start_background(WebhookSettings::default()).await?;
+    state.start_background(args.webhook_settings()).await?;
     let listener = TcpListener::bind(args.listen).await?;
     tracing::info!(
         "GraphQL at http://{}/graphql (GraphiQL on GET)",

@@ -116,4 +116,32 @@ pub struct ServeArgs {
     /// Do not load the default content into an empty database.
     #[arg(long, env = "NO_SEED")]
     pub no_seed: bool,
+
+    /// Seconds before a failed webhook delivery is first retried (doubling each time).
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_SECS", default_value_t = 5)]
+    pub webhook_retry_base_secs: u64,
+
+    /// Longest wait between two webhook delivery attempts, in seconds.
+    #[arg(long, env = "WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600)]
+    pub webhook_retry_max_secs: u64,
+
+    /// Attempts before a webhook delivery is marked failed.
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12)]
+    pub webhook_max_attempts: i32,
+
+    /// Seconds one webhook delivery attempt may take.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+}
+
+impl ServeArgs {
+    pub fn webhook_settings(&self) -> crate::events::webhooks::WebhookSettings {
+        use std::time::Duration;
+        crate::events::webhooks::WebhookSettings {
+            retry_base: Duration::from_secs(self.webhook_retry_base_secs),
+            retry_max: Duration::from_secs(self.webhook_retry_max_secs),
+            max_attempts: self.webhook_max_attempts.max(1),
+            timeout: Duration::from_secs(self.webhook_timeout_secs),
+        }
+    }
 }

@@ -96,7 +96,7 @@ async fn a_public_subscriber_gets_the_published_change_and_never_the_draft_one()
     )
     .await;
     // Give the server a moment to register the subscription before writing.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
 
     app.data(
         As::Editor,
@@ -170,7 +170,7 @@ async fn an_editor_subscriber_sees_draft_changes_with_who_made_them() {
         json!({ "id": "d", "type": "subscribe", "payload": payload }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
 
     app.data(
         As::Editor,
@@ -237,7 +237,7 @@ async fn a_change_on_one_instance_reaches_a_subscriber_on_another() {
     let query = "subscription($ids: [ID!]) { contentChanged(types: [THERAPY], ids: $ids) { documentId action snapshot } }";
     send(&mut socket, json!({ "id": "t", "type": "subscribe", "payload": { "query": query, "variables": { "ids": [therapy] } } }))
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
 
     app.data(
         As::Editor,
@@ -274,7 +274,7 @@ async fn a_dropped_listen_connection_loses_no_event() {
         json!({ "id": "t", "type": "subscribe", "payload": { "query": query } }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
 
     // Cut every listening connection to this database, as a network blip would.
     let cut = sea_orm::Statement::from_string(
