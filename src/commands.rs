@@ -69,14 +69,22 @@ pub async fn run(cli: Cli) -> CommandResult {
 
 async fn serve(db: Database, args: ServeArgs) -> CommandResult {
     if !args.no_seed && seed::is_empty(db.conn()).await? {
-        let report = seed::load_default(&db).await?;
-        tracing::info!(
-            therapies = report.therapies,
-            conditions = report.conditions,
-            "empty database: loaded the default content"
-        );
+        match seed::load_default(&db).await {
+            Ok(report) => tracing::info!(
+                therapies = report.therapies,
+                conditions = report.conditions,
+                "empty database: loaded the default content"
+            ),
+            // Another instance starting at the same time seeded it first.
+            Err(seed::SeedError::NotEmpty) => {}
+            Err(err) => return Err(err.into()),
+        }
     }
-    if let Some(secret) = auth::first_admin_token(db.conn()).await? {
+    // Ordered like content writes, so instances starting together make one token.
+    let txn = db.begin_content_write().await?;
+    let first_token = auth::first_admin_token(&*txn).await?;
+    txn.commit().await?;
+    if let Some(secret) = first_token {
         eprintln!(
             "\nFirst start: created an admin token. It is shown only this once; keep it safe:\n\n    {secret}\n\n\
              Send it as `Authorization: Bearer {secret}`. Create more with `clinic-content-api token create`.\n"

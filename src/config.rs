@@ -118,19 +118,19 @@ pub struct ServeArgs {
     pub no_seed: bool,
 
     /// Seconds before a failed webhook delivery is first retried (doubling each time).
-    #[arg(long, env = "WEBHOOK_RETRY_BASE_SECS", default_value_t = 5)]
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub webhook_retry_base_secs: u64,
 
     /// Longest wait between two webhook delivery attempts, in seconds.
-    #[arg(long, env = "WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600)]
+    #[arg(long, env = "WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub webhook_retry_max_secs: u64,
 
     /// Attempts before a webhook delivery is marked failed.
-    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12)]
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(i32).range(1..=100))]
     pub webhook_max_attempts: i32,
 
     /// Seconds one webhook delivery attempt may take.
-    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub webhook_timeout_secs: u64,
 }
 

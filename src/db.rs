@@ -6,9 +6,12 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    TransactionTrait,
+    Statement, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The lock key that orders content writes on PostgreSQL ("clinic").
+const EVENT_LOG_LOCK: i64 = 0x636c_696e_6963;
 
 /// The application's database handle: a connection pool, plus a gate that
 /// serialises write transactions on SQLite (which allows one writer at a time and
@@ -16,6 +19,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 #[derive(Clone, Debug)]
 pub struct Database {
     conn: DatabaseConnection,
+    url: String,
     write_gate: Option<Arc<Mutex<()>>>,
 }
 
@@ -59,12 +63,15 @@ impl Database {
                 if !in_memory {
                     conn.execute_unprepared("PRAGMA journal_mode = WAL").await?;
                 }
-                conn.execute_unprepared("PRAGMA foreign_keys = ON").await?;
                 Some(Arc::new(Mutex::new(())))
             }
             _ => None,
         };
-        Ok(Self { conn, write_gate })
+        Ok(Self {
+            conn,
+            url: url.to_owned(),
+            write_gate,
+        })
     }
 
     /// Connects and brings the schema up to date.
@@ -76,6 +83,11 @@ impl Database {
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.conn, None).await
+    }
+
+    /// The URL connected to, for connections outside the pool (PostgreSQL `LISTEN`).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The pool, for reads.
@@ -103,6 +115,24 @@ impl Database {
         F: Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
     {
         self.conn.set_metric_callback(callback);
+    }
+
+    /// Opens a transaction for a content change: a write transaction that, on
+    /// PostgreSQL, first takes the event log's transaction-level advisory lock.
+    /// Every content writer locks in the same order (this lock first, then rows),
+    /// so writers never deadlock, and events commit in sequence order, so a reader
+    /// of the log can never skip an event that commits late.
+    pub async fn begin_content_write(&self) -> Result<WriteTxn, DbErr> {
+        let txn = self.begin_write().await?;
+        if self.backend() == DatabaseBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [EVENT_LOG_LOCK.into()],
+            ))
+            .await?;
+        }
+        Ok(txn)
     }
 
     /// A cheap round trip, for health checks.

@@ -1,3 +1,5 @@
+//! The `clinic-content-api` binary: parse the command line, run the command.
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -311,6 +311,9 @@ pub async fn reorder<E: Document>(
 
 /// Reorders the items of one therapy (or the clinic-wide FAQ when `owner` is `None`).
 pub async fn reorder_items<E: OwnedItem>(w: &Write<'_>, owner: Option<Uuid>, ids: &[Uuid]) -> Result<()> {
+    if let Some(therapy) = owner {
+        super::therapy::require(w.db, therapy, "therapyId").await?;
+    }
     reorder::<E>(w, owner_filter::<E>(owner), E::position_col(), ids).await
 }
 

@@ -168,8 +168,6 @@ pub async fn update(
     expected_version: i32,
     changes: TherapyChanges,
 ) -> Result<Model> {
-    let current = document::draft::<Entity>(w.db, id).await?;
-    document::check_version::<Entity>(&current, id, expected_version)?;
     let mut model = <ActiveModel as Default>::default();
     if let Some(slug) = changes.slug {
         model.slug = Set(validate::slug("slug", &slug)?);

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use entity::{DocumentType, EventAction};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr};
 use serde::Serialize;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -30,12 +30,13 @@ impl Actor {
     }
 }
 
+/// Open it on a transaction from `Database::begin_content_write`, which orders
+/// content writers (and so the event log) on PostgreSQL.
 pub struct Write<'a> {
     pub db: &'a DatabaseTransaction,
     pub actor: &'a Actor,
-    /// On PostgreSQL, events are appended under a transaction-level advisory lock,
-    /// so sequence order is commit order and no reader can skip an event.
-    ordered: AtomicBool,
+    /// Whether this transaction already asked PostgreSQL to notify listeners.
+    notified: AtomicBool,
     webhooks: OnceCell<Vec<entity::webhook::Model>>,
 }
 
@@ -49,15 +50,12 @@ pub struct Change<'s, T: Serialize> {
     pub snapshot: Option<&'s T>,
 }
 
-/// The lock key that orders appends to the event log on PostgreSQL.
-const EVENT_LOG_LOCK: i64 = 0x636c_696e_6963; // "clinic"
-
 impl<'a> Write<'a> {
     pub fn new(db: &'a DatabaseTransaction, actor: &'a Actor) -> Self {
         Self {
             db,
             actor,
-            ordered: AtomicBool::new(false),
+            notified: AtomicBool::new(false),
             webhooks: OnceCell::new(),
         }
     }
@@ -65,15 +63,8 @@ impl<'a> Write<'a> {
     /// Appends a change to the event log (and the webhook outbox) in this transaction.
     pub async fn record<T: Serialize>(&self, change: Change<'_, T>) -> Result<i64> {
         if self.db.get_database_backend() == DatabaseBackend::Postgres
-            && !self.ordered.swap(true, Ordering::SeqCst)
+            && !self.notified.swap(true, Ordering::SeqCst)
         {
-            self.db
-                .execute_raw(Statement::from_sql_and_values(
-                    DatabaseBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock($1)",
-                    [EVENT_LOG_LOCK.into()],
-                ))
-                .await?;
             // Delivered at commit to every instance that listens.
             self.db
                 .execute_unprepared(&format!("NOTIFY {}", log::CHANNEL))

@@ -95,8 +95,9 @@ async fn tail(db: Database, bus: EventBus, mut last: i64) {
 async fn listen(db: Database, bus: EventBus) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
-        let pool = db.conn().get_postgres_connection_pool().clone();
-        match PgListener::connect_with(&pool).await {
+        // A connection of its own: a listener holds it for good, and must not
+        // take one of the pool's.
+        match PgListener::connect(db.url()).await {
             Ok(mut listener) => {
                 if let Err(err) = listener.listen(log::CHANNEL).await {
                     tracing::warn!(error = %err, "event listener: LISTEN failed");

@@ -109,7 +109,7 @@ where
     require(ctx, Role::Editor)?;
     let db = database(ctx)?;
     let actor = actor(ctx);
-    let txn = db.begin_write().await?;
+    let txn = db.begin_content_write().await?;
     let out = f(&Write::new(&txn, &actor)).await?;
     txn.commit().await?;
     if let Ok(bus) = ctx.data::<EventBus>() {

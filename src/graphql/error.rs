@@ -70,14 +70,14 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
-impl From<ContentError> for ApiError {
-    fn from(err: ContentError) -> Self {
+impl From<&ContentError> for ApiError {
+    fn from(err: &ContentError) -> Self {
         match err {
-            ContentError::Invalid { field, message } => Self::BadUserInput { field, message },
+            ContentError::Invalid { field, message } => Self::bad_input(field.clone(), message.clone()),
             ContentError::NotFound { .. } => Self::NotFound(err.to_string()),
             ContentError::Conflict { current_version, .. } => Self::Conflict {
                 message: err.to_string(),
-                current_version,
+                current_version: *current_version,
             },
             ContentError::Database(db) => {
                 tracing::error!(error = %db, "database error");
@@ -87,23 +87,16 @@ impl From<ContentError> for ApiError {
     }
 }
 
+impl From<ContentError> for ApiError {
+    fn from(err: ContentError) -> Self {
+        Self::from(&err)
+    }
+}
+
+/// Loader errors are shared between the fields that asked for the same batch.
 impl From<Arc<ContentError>> for ApiError {
     fn from(err: Arc<ContentError>) -> Self {
-        match Arc::try_unwrap(err) {
-            Ok(err) => err.into(),
-            Err(shared) => match &*shared {
-                ContentError::Invalid { field, message } => Self::bad_input(field.clone(), message.clone()),
-                ContentError::NotFound { .. } => Self::NotFound(shared.to_string()),
-                ContentError::Conflict { current_version, .. } => Self::Conflict {
-                    message: shared.to_string(),
-                    current_version: *current_version,
-                },
-                ContentError::Database(db) => {
-                    tracing::error!(error = %db, "database error");
-                    Self::Internal
-                }
-            },
-        }
+        Self::from(&*err)
     }
 }
 

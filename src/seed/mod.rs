@@ -131,7 +131,7 @@ pub async fn load_default(db: &Database) -> Result<SeedReport, SeedError> {
 
 /// Loads a content file into an empty database and publishes everything, in one transaction.
 pub async fn load(db: &Database, file: &ContentFile) -> Result<SeedReport, SeedError> {
-    let txn = db.begin_write().await?;
+    let txn = db.begin_content_write().await?;
     if !is_empty(&*txn).await? {
         return Err(SeedError::NotEmpty);
     }

@@ -143,3 +143,46 @@ async fn every_document_type_guards_its_updates_with_a_version() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_edits_and_publishes_never_fail_internally() {
+    let app = TestApp::spawn().await;
+    let therapy = prolotherapy_id(&app).await;
+    let sections = app
+        .data(
+            As::Editor,
+            "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { sections { id } } }",
+            json!({}),
+        )
+        .await;
+    let editor = app.header(As::Editor);
+    let edit = "mutation($id: ID!, $body: String!) { updateTherapySection(id: $id, expectedVersion: 1, input: { body: $body }) { id } }";
+    let publish = "mutation($id: ID!) { publishTherapy(id: $id, withChildren: true) { id } }";
+
+    // Section edits lock rows then record events; publishing records events then
+    // rewrites rows. Done at once, they must neither deadlock nor fail.
+    let mut calls = Vec::new();
+    for (i, section) in sections["therapy"]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        calls.push((
+            edit,
+            json!({ "id": section["id"], "body": format!("Edited {i}") }),
+        ));
+        calls.push((publish, json!({ "id": therapy })));
+    }
+    let results = futures_util::future::join_all(
+        calls
+            .iter()
+            .map(|(query, vars)| app.post(editor.as_deref(), query, vars.clone())),
+    )
+    .await;
+
+    for (status, body) in results {
+        assert_eq!(status, 200);
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+}

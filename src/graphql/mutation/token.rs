@@ -14,7 +14,10 @@ pub struct TokenMutation;
 impl TokenMutation {
     /// Creates a token; its secret is in the answer and nowhere else, ever.
     async fn create_api_token(&self, ctx: &Context<'_>, name: String, role: Role) -> ApiResult<CreatedToken> {
-        let (token, secret) = auth::create_token(database(ctx)?.conn(), &name, role.into()).await?;
+        // Through the write gate, like every write, so SQLite never sees two writers.
+        let txn = database(ctx)?.begin_write().await?;
+        let (token, secret) = auth::create_token(&*txn, &name, role.into()).await?;
+        txn.commit().await?;
         Ok(CreatedToken {
             secret,
             token: ApiToken(token),
@@ -24,6 +27,9 @@ impl TokenMutation {
     /// Revokes a token at once: requests carrying it are refused from now on.
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ApiToken> {
         let id = parse_id("id", &id)?;
-        Ok(ApiToken(auth::revoke_token(database(ctx)?.conn(), id).await?))
+        let txn = database(ctx)?.begin_write().await?;
+        let token = auth::revoke_token(&*txn, id).await?;
+        txn.commit().await?;
+        Ok(ApiToken(token))
     }
 }

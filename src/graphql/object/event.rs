@@ -71,7 +71,7 @@ impl ContentEvent {
     }
 
     /// The fields in which this revision differs from the current draft (all of
-    /// them if the document has no draft now).
+    /// them if the document has no draft now). Empty for callers without a token.
     async fn changed_fields(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
         let Some(snapshot) = &self.0.snapshot else {
             return Ok(Vec::new());
