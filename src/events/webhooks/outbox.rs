@@ -1,10 +1,16 @@
-//! The outbox, written by every change in the change's own transaction.
+//! The outbox table: deliveries written with every matching change in the
+//! change's own transaction, the signed body they carry, and the queries that
+//! find and claim due deliveries.
 
 use chrono::{DateTime, Utc};
 use entity::webhook_delivery::{self, Entity as Deliveries};
 use entity::{DeliveryStatus, DocumentType, EventAction, Stage, content_event, webhook};
 use hmac::{Hmac, Mac};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use sha2::Sha256;
 use uuid::Uuid;
@@ -115,4 +121,62 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> Result<String, hm
     let digest = mac.finalize().into_bytes();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("t={timestamp},v1={hex}"))
+}
+
+/// For every webhook in `webhooks`, its oldest pending delivery, if that one is due and unclaimed.
+pub(super) async fn due_heads(
+    db: &impl ConnectionTrait,
+    webhooks: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+    let earlier = Alias::new("earlier");
+    let older_pending = Query::select()
+        .expr(Expr::val(1))
+        .from_as(Deliveries, earlier.clone())
+        .and_where(
+            Expr::col((earlier.clone(), DeliveryColumn::WebhookId))
+                .equals((Deliveries, DeliveryColumn::WebhookId)),
+        )
+        .and_where(Expr::col((earlier.clone(), DeliveryColumn::Status)).eq(DeliveryStatus::Pending))
+        .and_where(
+            Expr::col((earlier, DeliveryColumn::EventSeq))
+                .lt(Expr::col((Deliveries, DeliveryColumn::EventSeq))),
+        )
+        .to_owned();
+    Deliveries::find()
+        .filter(DeliveryColumn::WebhookId.is_in(webhooks.iter().copied()))
+        .filter(DeliveryColumn::Status.eq(DeliveryStatus::Pending))
+        .filter(DeliveryColumn::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(DeliveryColumn::LockedUntil.is_null())
+                .add(DeliveryColumn::LockedUntil.lt(now)),
+        )
+        .filter(Expr::exists(older_pending).not())
+        .order_by_asc(DeliveryColumn::EventSeq)
+        .limit(BATCH)
+        .all(db)
+        .await
+}
+
+/// Takes a due, unclaimed delivery until `lock`: one conditional `UPDATE`, true only
+/// if it changed the row. However many workers try at once, one of them gets it; a
+/// claim whose holder died expires at `lock` and the delivery is taken again.
+pub async fn claim(db: &Database, id: Uuid, lock: DateTime<Utc>) -> Result<bool, DbErr> {
+    let now = crate::content::now();
+    let txn = db.begin_write().await?;
+    let result = Deliveries::update_many()
+        .col_expr(DeliveryColumn::LockedUntil, Expr::value(Some(lock)))
+        .filter(DeliveryColumn::Id.eq(id))
+        .filter(DeliveryColumn::Status.eq(DeliveryStatus::Pending))
+        .filter(DeliveryColumn::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(DeliveryColumn::LockedUntil.is_null())
+                .add(DeliveryColumn::LockedUntil.lt(now)),
+        )
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(result.rows_affected == 1)
 }

@@ -7,10 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::webhook_delivery::{self, Column as DeliveryColumn, Entity as Deliveries};
 use entity::{DeliveryStatus, content_event, webhook};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use tokio::sync::{Notify, broadcast};
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -345,64 +343,6 @@ impl Drop for InFlight {
         locked(&self.worker.in_flight).remove(&self.webhook_id);
         self.worker.finished.notify_one();
     }
-}
-
-/// For every webhook in `webhooks`, its oldest pending delivery, if that one is due and unclaimed.
-async fn due_heads(
-    db: &impl ConnectionTrait,
-    webhooks: &[Uuid],
-    now: DateTime<Utc>,
-) -> Result<Vec<webhook_delivery::Model>, DbErr> {
-    let earlier = Alias::new("earlier");
-    let older_pending = Query::select()
-        .expr(Expr::val(1))
-        .from_as(Deliveries, earlier.clone())
-        .and_where(
-            Expr::col((earlier.clone(), DeliveryColumn::WebhookId))
-                .equals((Deliveries, DeliveryColumn::WebhookId)),
-        )
-        .and_where(Expr::col((earlier.clone(), DeliveryColumn::Status)).eq(DeliveryStatus::Pending))
-        .and_where(
-            Expr::col((earlier, DeliveryColumn::EventSeq))
-                .lt(Expr::col((Deliveries, DeliveryColumn::EventSeq))),
-        )
-        .to_owned();
-    Deliveries::find()
-        .filter(DeliveryColumn::WebhookId.is_in(webhooks.iter().copied()))
-        .filter(DeliveryColumn::Status.eq(DeliveryStatus::Pending))
-        .filter(DeliveryColumn::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(DeliveryColumn::LockedUntil.is_null())
-                .add(DeliveryColumn::LockedUntil.lt(now)),
-        )
-        .filter(Expr::exists(older_pending).not())
-        .order_by_asc(DeliveryColumn::EventSeq)
-        .limit(BATCH)
-        .all(db)
-        .await
-}
-
-/// Takes a due, unclaimed delivery until `lock`: one conditional `UPDATE`, true only
-/// if it changed the row. However many workers try at once, one of them gets it; a
-/// claim whose holder died expires at `lock` and the delivery is taken again.
-pub async fn claim(db: &Database, id: Uuid, lock: DateTime<Utc>) -> Result<bool, DbErr> {
-    let now = crate::content::now();
-    let txn = db.begin_write().await?;
-    let result = Deliveries::update_many()
-        .col_expr(DeliveryColumn::LockedUntil, Expr::value(Some(lock)))
-        .filter(DeliveryColumn::Id.eq(id))
-        .filter(DeliveryColumn::Status.eq(DeliveryStatus::Pending))
-        .filter(DeliveryColumn::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(DeliveryColumn::LockedUntil.is_null())
-                .add(DeliveryColumn::LockedUntil.lt(now)),
-        )
-        .exec(&*txn)
-        .await?;
-    txn.commit().await?;
-    Ok(result.rows_affected == 1)
 }
 
 fn to_delta(duration: Duration) -> TimeDelta {
