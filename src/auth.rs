@@ -93,6 +93,12 @@ pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> Re
     })
 }
 
+/// Whether a token exists and is not revoked.
+pub async fn is_active(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, AuthError> {
+    let token = Entity::find_by_id(id).one(db).await?;
+    Ok(token.is_some_and(|t| t.revoked_at.is_none()))
+}
+
 /// Creates a token and returns it with its secret, which is shown this once and never stored.
 pub async fn create_token(
     db: &impl ConnectionTrait,
