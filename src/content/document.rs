@@ -5,7 +5,7 @@ use entity::{DocumentType, EventAction};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, ModelTrait, QueryFilter, Value,
+    IntoActiveModel, ModelTrait, QueryFilter, QuerySelect, Value,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -135,6 +135,23 @@ where
     }
     record::<E>(w, &current, EventAction::Updated).await?;
     Ok(current)
+}
+
+/// The position after the last draft of a hand-ordered list (0 for an empty one).
+pub async fn next_position<E: Document>(
+    db: &impl ConnectionTrait,
+    list: Condition,
+    position_col: E::Column,
+) -> Result<i32> {
+    let max: Option<Option<i32>> = E::find()
+        .select_only()
+        .column_as(Expr::col(position_col).max(), "max_position")
+        .filter(E::stage_col().eq(Stage::Draft))
+        .filter(list)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().map_or(0, |p| p + 1))
 }
 
 /// Inserts a new draft row, reads it back and records `action` (CREATED, LINKED…).

@@ -4,10 +4,9 @@
 use std::collections::HashSet;
 
 use entity::{therapy_condition as tc, therapy_practitioner as tp};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -57,15 +56,8 @@ pub async fn link_condition(w: &Write<'_>, input: NewConditionLink) -> Result<tc
         Some(p) if p < 0 => return Err(ContentError::invalid("position", "must not be negative")),
         Some(p) => p,
         None => {
-            let max: Option<Option<i32>> = tc::Entity::find()
-                .select_only()
-                .column_as(Expr::col(tc::Column::Position).max(), "max_position")
-                .filter(tc::Column::Stage.eq(Stage::Draft))
-                .filter(tc::Column::TherapyId.eq(input.therapy_id))
-                .into_tuple()
-                .one(w.db)
-                .await?;
-            max.flatten().map_or(0, |p| p + 1)
+            let list = Condition::all().add(tc::Column::TherapyId.eq(input.therapy_id));
+            document::next_position::<tc::Entity>(w.db, list, tc::Column::Position).await?
         }
     };
     let now = now();

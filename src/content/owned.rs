@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, Value,
+    QueryOrder, Value,
 };
 use uuid::Uuid;
 
@@ -152,18 +152,6 @@ fn visible<E: OwnedItem>(stage: Stage) -> Condition {
     }
 }
 
-async fn next_position<E: OwnedItem>(db: &impl ConnectionTrait, owner: Option<Uuid>) -> Result<i32> {
-    let max: Option<Option<i32>> = E::find()
-        .select_only()
-        .column_as(Expr::col(E::position_col()).max(), "max_position")
-        .filter(E::stage_col().eq(Stage::Draft))
-        .filter(owner_filter::<E>(owner))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(max.flatten().map_or(0, |p| p + 1))
-}
-
 pub async fn create<E>(w: &Write<'_>, input: NewItem) -> Result<E::Model>
 where
     E: OwnedItem,
@@ -179,7 +167,9 @@ where
     let position = match input.position {
         Some(p) if p < 0 => return Err(ContentError::invalid("position", "must not be negative")),
         Some(p) => p,
-        None => next_position::<E>(w.db, input.therapy_id).await?,
+        None => {
+            document::next_position::<E>(w.db, owner_filter::<E>(input.therapy_id), E::position_col()).await?
+        }
     };
     let id = Uuid::now_v7();
     let row = E::new_row(id, input.therapy_id, title, body, position);

@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::document::{self, Document};
 use super::{ContentError, Result, Stage, links};
 
-fn json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
+/// A value as a snapshot, the one way every snapshot is made.
+pub fn json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| ContentError::Database(sea_orm::DbErr::Custom(e.to_string())))
 }
 

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use entity::{DocumentType, EventAction};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction};
 use serde::Serialize;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -71,7 +71,7 @@ impl<'a> Write<'a> {
                 .await?;
         }
         let snapshot = match change.snapshot {
-            Some(s) => Some(serde_json::to_value(s).map_err(|e| DbErr::Custom(format!("snapshot: {e}")))?),
+            Some(s) => Some(super::snapshot::json(s)?),
             None => None,
         };
         let event = log::append(self.db, self.actor, &change, snapshot).await?;

@@ -10,12 +10,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::content_event::{Column, Entity, Model as Event};
 use entity::{DocumentType, EventAction};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::log;
 use crate::content::document::{self, Document};
-use crate::content::{ContentError, Result, Stage, links};
+use crate::content::{ContentError, Result, Stage, links, snapshot};
 
 /// Largest number of changes one call returns.
 pub const MAX_CHANGES: u64 = 500;
@@ -138,7 +137,7 @@ pub async fn published_set(
                 DocumentType::TherapyPractitioner,
                 links::practitioner_link_id(&link),
             ),
-            json(&link)?,
+            snapshot::json(&link)?,
         );
     }
     Ok(set)
@@ -153,11 +152,7 @@ async fn add<E: Document>(
         .all(db)
         .await?
     {
-        set.insert((E::TYPE, document::id_of::<E>(&row)), json(&row)?);
+        set.insert((E::TYPE, document::id_of::<E>(&row)), snapshot::json(&row)?);
     }
     Ok(())
-}
-
-fn json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| ContentError::Database(sea_orm::DbErr::Custom(e.to_string())))
 }
