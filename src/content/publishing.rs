@@ -110,7 +110,7 @@ async fn unpublish_owned<E: OwnedItem>(w: &Write<'_>, owner: Uuid) -> Result<()>
 }
 
 /// Replaces the published rows whose `owner_col` is `owner` with copies of the
-/// drafts: rows gone from the draft are recorded as unpublished, the rest as published.
+/// drafts: rows gone from the draft are recorded as unpublished, changed ones as published.
 async fn republish_rows<E>(w: &Write<'_>, owner_col: E::Column, owner: Uuid) -> Result<()>
 where
     E: Document,
@@ -123,28 +123,44 @@ where
         .all(w.db)
         .await?;
     let draft_ids: Vec<Uuid> = drafts.iter().map(document::id_of::<E>).collect();
-    // Published rows whose draft is gone are unpublished; the others are replaced.
+    // Published rows whose draft is gone are unpublished.
     let gone = Condition::all()
         .add(owner_col.eq(owner))
         .add(E::stage_col().eq(Stage::Published))
         .add(E::id_col().is_not_in(draft_ids.iter().copied()));
     document::delete_where::<E>(w, gone, EventAction::Unpublished).await?;
+    // Drafts whose published copy already says the same are left alone: no new
+    // copy, no event, so subscribers, webhooks and the feed hear only of changes.
+    let published = E::find()
+        .filter(owner_col.eq(owner))
+        .filter(E::stage_col().eq(Stage::Published))
+        .all(w.db)
+        .await?;
+    let mut changed = Vec::new();
+    for draft in drafts {
+        let id = document::id_of::<E>(&draft);
+        let copy = published.iter().find(|p| document::id_of::<E>(p) == id);
+        if copy.is_none_or(|copy| !same_content(&draft, copy)) {
+            changed.push(draft);
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let changed_ids: Vec<Uuid> = changed.iter().map(document::id_of::<E>).collect();
     let published_at = now();
     E::delete_many()
-        .filter(owner_col.eq(owner))
+        .filter(E::id_col().is_in(changed_ids.iter().copied()))
         .filter(E::stage_col().eq(Stage::Published))
         .exec(w.db)
         .await?;
     E::update_many()
         .col_expr(E::published_at_col(), Expr::value(published_at))
-        .filter(owner_col.eq(owner))
+        .filter(E::id_col().is_in(changed_ids.iter().copied()))
         .filter(E::stage_col().eq(Stage::Draft))
         .exec(w.db)
         .await?;
-    if drafts.is_empty() {
-        return Ok(());
-    }
-    let copies: Vec<E::ActiveModel> = drafts
+    let copies: Vec<E::ActiveModel> = changed
         .into_iter()
         .map(|draft| {
             let mut copy = draft.into_active_model().reset_all();
@@ -155,7 +171,7 @@ where
         .collect();
     E::insert_many(copies).exec_without_returning(w.db).await?;
     let published = E::find()
-        .filter(owner_col.eq(owner))
+        .filter(E::id_col().is_in(changed_ids.iter().copied()))
         .filter(E::stage_col().eq(Stage::Published))
         .all(w.db)
         .await?;
@@ -163,6 +179,19 @@ where
         document::record::<E>(w, row, EventAction::Published).await?;
     }
     Ok(())
+}
+
+/// Whether a draft and a published copy hold the same content (stage and
+/// publication time aside).
+fn same_content<T: serde::Serialize>(draft: &T, published: &T) -> bool {
+    let content = |row: &T| {
+        let mut value = serde_json::to_value(row).ok()?;
+        let fields = value.as_object_mut()?;
+        fields.remove("stage");
+        fields.remove("publishedAt");
+        Some(value)
+    };
+    matches!((content(draft), content(published)), (Some(a), Some(b)) if a == b)
 }
 
 /// Replaces a therapy's published practitioner links with its draft ones.
@@ -177,16 +206,25 @@ async fn republish_practitioner_links(w: &Write<'_>, therapy_id: Uuid) -> Result
         .add(tp::Column::Stage.eq(Stage::Published))
         .add(tp::Column::PractitionerId.is_not_in(drafts.iter().map(|l| l.practitioner_id)));
     links::delete_practitioner_links(w, gone, EventAction::Unpublished).await?;
-    tp::Entity::delete_many()
+    let current = tp::Entity::find()
         .filter(tp::Column::TherapyId.eq(therapy_id))
         .filter(tp::Column::Stage.eq(Stage::Published))
-        .exec(w.db)
+        .all(w.db)
         .await?;
     for draft in drafts {
         let published = tp::Model {
             stage: Stage::Published,
             ..draft
         };
+        if current.contains(&published) {
+            continue; // unchanged: no new copy, no event
+        }
+        tp::Entity::delete_many()
+            .filter(tp::Column::TherapyId.eq(therapy_id))
+            .filter(tp::Column::PractitionerId.eq(published.practitioner_id))
+            .filter(tp::Column::Stage.eq(Stage::Published))
+            .exec(w.db)
+            .await?;
         tp::Entity::insert(tp::ActiveModel::from(published.clone()))
             .exec_without_returning(w.db)
             .await?;
