@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::content_event::{Column, Entity, Model as Event};
 use entity::{DocumentType, EventAction};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -47,16 +45,11 @@ pub struct Feed {
 }
 
 fn encode(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("feed:{seq}"))
+    log::seq_cursor("feed", seq)
 }
 
 fn decode(cursor: &str) -> Result<i64> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|t| t.strip_prefix("feed:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ContentError::invalid("since", "is not a cursor returned by changes"))
+    log::parse_seq_cursor("feed", "since", cursor)
 }
 
 /// Changes to published content after `since` (from the start when `None`).

@@ -2,8 +2,6 @@
 //! revision and the current draft, the trash of deleted documents, and the
 //! audit trail. Restoring and purging live in `content::restore`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entity::content_event::{Column, Entity, Model};
 use entity::{DocumentType, EventAction};
@@ -14,6 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::log;
 use crate::content::{ContentError, Result};
 
 /// Largest page of events a client may ask for.
@@ -28,16 +27,11 @@ pub struct EventPage {
 }
 
 pub fn cursor(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("event:{seq}"))
+    log::seq_cursor("event", seq)
 }
 
 pub fn parse_cursor(field: &str, cursor: &str) -> Result<i64> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("event:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ContentError::invalid(field, "is not a cursor returned by this list"))
+    log::parse_seq_cursor("event", field, cursor)
 }
 
 /// Events matching `filter`, newest first, `first` at a time after `after`.

@@ -1,5 +1,7 @@
 //! Appending to and reading the event log.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::content_event::{ActiveModel, Column, Entity, Model};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
@@ -31,6 +33,22 @@ pub async fn append<T: Serialize>(
         snapshot: Set(snapshot),
     };
     Entity::insert(event).exec_with_returning(db).await
+}
+
+/// An opaque cursor for a position in the log, tagged with what made it.
+pub fn seq_cursor(tag: &str, seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{tag}:{seq}"))
+}
+
+/// Reads a cursor made by [`seq_cursor`] with the same tag; anything else is a
+/// `BAD_USER_INPUT` on `field`.
+pub fn parse_seq_cursor(tag: &str, field: &str, cursor: &str) -> crate::content::Result<i64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix(tag)?.strip_prefix(':')?.parse().ok())
+        .ok_or_else(|| crate::content::ContentError::invalid(field, "is not a cursor returned by this list"))
 }
 
 /// Events after `seq`, oldest first, at most `limit`.

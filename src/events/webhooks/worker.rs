@@ -154,7 +154,7 @@ impl Worker {
             if !locked(&self.in_flight).insert(webhook.id) {
                 continue;
             }
-            let lock = crate::content::now() + to_delta(self.settings.timeout + LOCK_MARGIN);
+            let lock = crate::content::now() + to_delta(self.settings.timeout.saturating_add(LOCK_MARGIN));
             match claim(&self.db, delivery.id, lock).await {
                 Ok(true) => {
                     let guard = InFlight {
@@ -315,7 +315,8 @@ impl Worker {
             Ok(1) => {
                 if let Some(wait) = retry_in {
                     // A little late rather than early, so that the row is due when we look.
-                    locked(&self.retries).insert(Instant::now() + wait + Duration::from_millis(5));
+                    locked(&self.retries)
+                        .insert(Instant::now() + wait.min(MAX_WAIT) + Duration::from_millis(5));
                 }
             }
             Ok(_) => tracing::warn!(
@@ -345,9 +346,13 @@ impl Drop for InFlight {
     }
 }
 
+/// A wait as a time delta, capped at a year so that adding it to now can never
+/// overflow (whatever settings the worker was built with).
 fn to_delta(duration: Duration) -> TimeDelta {
-    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
+    TimeDelta::from_std(duration.min(MAX_WAIT)).unwrap_or(TimeDelta::days(365))
 }
+
+const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// A short description of a failed request, without the URL (which may hold credentials).
 fn describe(err: reqwest::Error, timeout: Duration) -> String {
