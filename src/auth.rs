@@ -74,10 +74,12 @@ pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> Re
     let Some(header) = header else {
         return Ok(Identity::Public);
     };
+    // The scheme is case-insensitive (RFC 7235): `Bearer`, `bearer`, `BEARER`.
     let secret = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
+        .trim_start()
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, secret)| secret.trim())
         .filter(|s| s.starts_with(SECRET_PREFIX) && s.len() < 200)
         .ok_or(AuthError::Malformed)?;
     let token = Entity::find()

@@ -6,7 +6,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Cli, Command, ServeArgs, TokenCommand};
 use crate::db::Database;
-use crate::server::{self, AppState, HttpSettings};
+use crate::server::{self, AppState};
 use crate::{auth, graphql, seed};
 
 pub type CommandResult = Result<(), Box<dyn Error + Send + Sync>>;
@@ -90,19 +90,16 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
              Send it as `Authorization: Bearer {secret}`. Create more with `clinic-content-api token create`.\n"
         );
     }
-    let settings = HttpSettings {
-        body_limit_bytes: args.body_limit_bytes,
-        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
-        cors_allowed_origins: args.cors_allowed_origins.clone(),
-    };
-    let shutdown = server::shutdown_signal();
-    let state = AppState::new(db);
+    let settings = args.http_settings();
+    let signal = server::shutdown_signal();
+    let state = AppState::with_settings(db, &settings);
     state.start_background(args.webhook_settings()).await?;
     let listener = TcpListener::bind(args.listen).await?;
     tracing::info!(
         "GraphQL at http://{}/graphql (GraphiQL on GET)",
         listener.local_addr()?
     );
-    server::serve(listener, server::app(state, &settings), shutdown).await?;
+    let app = server::app(state.clone(), &settings);
+    server::serve_until_stopped(listener, app, &state, signal, settings.shutdown_timeout).await?;
     Ok(())
 }

@@ -40,6 +40,8 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once at start: the size of the `serve` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default): migrate, seed an empty database, serve.
@@ -113,6 +115,20 @@ pub struct ServeArgs {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Production mode: turns off introspection, field suggestions and GraphiQL.
+    #[arg(long, env = "PRODUCTION")]
+    pub production: bool,
+
+    /// Seconds that requests and sockets in flight get after SIGTERM before the process exits.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub shutdown_timeout_secs: u64,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub websocket: WebSocketArgs,
+
     /// Do not load the default content into an empty database.
     #[arg(long, env = "NO_SEED")]
     pub no_seed: bool,
@@ -134,7 +150,114 @@ pub struct ServeArgs {
     pub webhook_timeout_secs: u64,
 }
 
+/// What one GraphQL document may cost (see the README's "Query limits").
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Longest GraphQL document, in bytes.
+    #[arg(long, env = "MAX_QUERY_BYTES", default_value_t = 32 * 1024)]
+    pub max_query_bytes: usize,
+    /// Most tokens in a document.
+    #[arg(long, env = "MAX_QUERY_TOKENS", default_value_t = 4_000)]
+    pub max_query_tokens: usize,
+    /// Deepest field nesting, through fragments.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15)]
+    pub max_query_depth: usize,
+    /// Most aliases, counted as the document expands.
+    #[arg(long, env = "MAX_QUERY_ALIASES", default_value_t = 50)]
+    pub max_query_aliases: u64,
+    /// Most fields at the root of an operation.
+    #[arg(long, env = "MAX_QUERY_ROOT_FIELDS", default_value_t = 20)]
+    pub max_query_root_fields: u64,
+    /// Most directives, counted as the document expands.
+    #[arg(long, env = "MAX_QUERY_DIRECTIVES", default_value_t = 50)]
+    pub max_query_directives: u64,
+    /// Most fragment spreads, counted as the document expands.
+    #[arg(long, env = "MAX_QUERY_FRAGMENT_SPREADS", default_value_t = 500)]
+    pub max_query_fragment_spreads: u64,
+    /// Highest cost (each field 1; a list multiplies what it selects by its page size).
+    #[arg(long, env = "MAX_QUERY_COST", default_value_t = 25_000)]
+    pub max_query_cost: u64,
+    /// Highest cost for a request with a token.
+    #[arg(long, env = "MAX_QUERY_COST_WITH_TOKEN", default_value_t = 250_000)]
+    pub max_query_cost_with_token: u64,
+    /// The size a list without `first`/`last` is priced at.
+    #[arg(long, env = "QUERY_LIST_SIZE", default_value_t = 25)]
+    pub query_list_size: u64,
+    /// Largest answer, in bytes.
+    #[arg(long, env = "MAX_RESPONSE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_response_bytes: usize,
+    /// Seconds a query or mutation may run.
+    #[arg(long, env = "OPERATION_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub operation_timeout_secs: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::graphql::limits::QueryLimits {
+        crate::graphql::limits::QueryLimits {
+            max_query_bytes: self.max_query_bytes,
+            max_tokens: self.max_query_tokens,
+            max_depth: self.max_query_depth,
+            max_aliases: self.max_query_aliases,
+            max_root_fields: self.max_query_root_fields,
+            max_directives: self.max_query_directives,
+            max_fragment_spreads: self.max_query_fragment_spreads,
+            max_cost: self.max_query_cost,
+            max_cost_with_token: self.max_query_cost_with_token,
+            child_list_size: self.query_list_size,
+            max_response_bytes: self.max_response_bytes,
+            operation_timeout: std::time::Duration::from_secs(self.operation_timeout_secs),
+        }
+    }
+}
+
+/// Limits of the WebSocket endpoint.
+#[derive(Debug, Clone, Args)]
+pub struct WebSocketArgs {
+    /// Largest WebSocket message a client may send, in bytes.
+    #[arg(long, env = "WS_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
+    pub ws_max_message_bytes: usize,
+    /// Most open WebSockets per instance.
+    #[arg(long, env = "WS_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub ws_max_connections: usize,
+    /// Most subscriptions at once on one WebSocket.
+    #[arg(long, env = "WS_MAX_SUBSCRIPTIONS", default_value_t = 20)]
+    pub ws_max_subscriptions: usize,
+    /// Seconds a client has to send `connection_init`.
+    #[arg(long, env = "WS_INIT_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ws_init_timeout_secs: u64,
+    /// Seconds between keepalive pings on a WebSocket.
+    #[arg(long, env = "WS_KEEPALIVE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ws_keepalive_secs: u64,
+}
+
+impl WebSocketArgs {
+    pub fn settings(&self) -> crate::server::WebSocketSettings {
+        use std::time::Duration;
+        crate::server::WebSocketSettings {
+            max_message_bytes: self.ws_max_message_bytes,
+            max_connections: self.ws_max_connections,
+            max_subscriptions_per_socket: self.ws_max_subscriptions,
+            connection_init_timeout: Duration::from_secs(self.ws_init_timeout_secs),
+            keepalive_interval: Duration::from_secs(self.ws_keepalive_secs),
+        }
+    }
+}
+
 impl ServeArgs {
+    /// The HTTP server's settings.
+    pub fn http_settings(&self) -> crate::server::HttpSettings {
+        use std::time::Duration;
+        crate::server::HttpSettings {
+            body_limit_bytes: self.body_limit_bytes,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            cors_allowed_origins: self.cors_allowed_origins.clone(),
+            limits: self.limits.limits(),
+            websocket: self.websocket.settings(),
+            production: self.production,
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+        }
+    }
+
     pub fn webhook_settings(&self) -> crate::events::webhooks::WebhookSettings {
         use std::time::Duration;
         crate::events::webhooks::WebhookSettings {

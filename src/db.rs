@@ -139,4 +139,55 @@ impl Database {
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.conn.ping().await
     }
+
+    /// Whether every migration this build knows has been applied.
+    pub async fn migrations_current(&self) -> Result<bool, DbErr> {
+        Ok(Migrator::get_pending_migrations_read_only(&self.conn)
+            .await?
+            .is_empty())
+    }
+
+    /// Pool connections `(in use, idle)`, for the metrics.
+    pub fn pool_usage(&self) -> (u32, u32) {
+        let (size, idle) = match self.backend() {
+            DatabaseBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            DatabaseBackend::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        (size - idle, idle)
+    }
+}
+
+/// Whether `err` says the database cannot be reached (no connection to be had,
+/// the connection dropped), as opposed to a statement that failed.
+pub fn is_unreachable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as SqlxError;
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                **e,
+                SqlxError::Io(_)
+                    | SqlxError::PoolTimedOut
+                    | SqlxError::PoolClosed
+                    | SqlxError::WorkerCrashed
+                    | SqlxError::Tls(_)
+            ) || matches!(&**e, SqlxError::Database(db) if db.code().is_some_and(|code| {
+                // Connection exceptions and an administrator's shutdown.
+                code.starts_with("08") || code.starts_with("57P")
+            }))
+        }
+        DbErr::Conn(_) => true,
+        _ => false,
+    }
 }

@@ -14,9 +14,11 @@ pub mod db;
 pub mod events;
 /// The GraphQL schema: thin resolvers, objects, inputs, DataLoaders, error codes.
 pub mod graphql;
+/// Prometheus metrics kept by the request pipeline, the query guard and sockets.
+pub mod observe;
 /// The default content (the prolotherapy page) and its loader.
 pub mod seed;
-/// The axum router: `/graphql`, `/healthz`, authentication, middleware, shutdown.
+/// The axum router: GraphQL over HTTP and WebSocket, health and metrics, middleware, shutdown.
 pub mod server;
 /// Structured logging.
 pub mod telemetry;

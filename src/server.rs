@@ -1,32 +1,43 @@
 //! The HTTP side: axum router, authentication of each request, middleware, and
-//! graceful shutdown.
+//! graceful shutdown. GraphQL over HTTP, the WebSocket and the operators'
+//! endpoints each have a module below.
 
+mod graphql_http;
+mod health;
+mod websocket;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::FromRequestParts;
-use axum::extract::State;
+use async_graphql::http::WebSocketProtocols;
+use axum::Router;
+use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{FromRequestParts, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::auth::{self, AuthError};
+pub use self::graphql_http::{GRAPHQL_RESPONSE_JSON, MediaType};
+pub use self::websocket::WebSocketSettings;
+use crate::auth;
 use crate::db::Database;
 use crate::events::EventBus;
 use crate::events::webhooks::{self, WebhookSettings};
 use crate::graphql::error::ApiError;
+use crate::graphql::limits::QueryLimits;
 use crate::graphql::loader::Loaders;
-use crate::graphql::{AppSchema, build_schema};
+use crate::graphql::{AppSchema, SchemaSettings, build_schema};
+use crate::observe::Metrics;
 
 /// HTTP settings, with the defaults `serve` uses.
 #[derive(Debug, Clone)]
@@ -35,6 +46,13 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// Empty or `*` means any origin.
     pub cors_allowed_origins: Vec<String>,
+    /// What one GraphQL document may cost (HTTP and WebSocket).
+    pub limits: QueryLimits,
+    pub websocket: WebSocketSettings,
+    /// Production mode: no introspection, no field suggestions, no GraphiQL.
+    pub production: bool,
+    /// After a shutdown signal, how long requests and sockets in flight may take.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for HttpSettings {
@@ -43,6 +61,10 @@ impl Default for HttpSettings {
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             cors_allowed_origins: vec![],
+            limits: QueryLimits::default(),
+            websocket: WebSocketSettings::default(),
+            production: false,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -52,15 +74,38 @@ pub struct AppState {
     pub db: Database,
     pub schema: AppSchema,
     pub bus: EventBus,
+    pub metrics: Metrics,
+    limits: Arc<QueryLimits>,
+    websocket: Arc<WebSocketSettings>,
+    websocket_slots: Arc<Semaphore>,
+    production: bool,
+    /// Flips to `true` when the server begins to shut down; sockets close then.
+    shutdown: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
+    /// The state with the default settings.
     pub fn new(db: Database) -> Self {
+        Self::with_settings(db, &HttpSettings::default())
+    }
+
+    pub fn with_settings(db: Database, settings: &HttpSettings) -> Self {
         let bus = EventBus::new();
+        let metrics = Metrics::new();
+        let schema_settings = SchemaSettings {
+            limits: settings.limits.clone(),
+            production: settings.production,
+        };
         Self {
-            schema: build_schema(db.clone(), bus.clone()),
+            schema: build_schema(db.clone(), bus.clone(), &schema_settings, metrics.clone()),
             db,
             bus,
+            metrics,
+            limits: Arc::new(settings.limits.clone()),
+            websocket: Arc::new(settings.websocket.clone()),
+            websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),
+            production: settings.production,
+            shutdown: Arc::new(watch::channel(false).0),
         }
     }
 
@@ -83,13 +128,22 @@ impl AppState {
         let request = request.data(identity).data(Loaders::new(&self.db));
         Ok(self.schema.execute(request).await)
     }
+
+    /// Tells open WebSockets to close (with a close frame) because the server stops.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
 }
 
-/// The whole application as a router: `/graphql` (POST queries, GET GraphiQL) and `/healthz`.
+/// The whole application as a router: `/graphql` (POST and GET queries, GET
+/// GraphiQL, WebSocket upgrades), `/healthz`, `/readyz` and `/metrics`.
 pub fn app(state: AppState, settings: &HttpSettings) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql))
-        .route("/healthz", get(healthz))
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .with_state(state)
         .layer(cors(&settings.cors_allowed_origins))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
@@ -97,12 +151,21 @@ pub fn app(state: AppState, settings: &HttpSettings) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
-            // One INFO line per request: method, path, status and latency.
+            // One INFO line per request: method, path, request id, status and latency.
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -115,19 +178,58 @@ fn cors(origins: &[String]) -> CorsLayer {
                 .filter_map(|o| HeaderValue::from_str(o.trim()).ok()),
         )
     };
+    // Credentials are never allowed: tokens travel in `Authorization`, which a
+    // page must set itself, so no ambient cookie can act for a user cross-site.
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([HeaderName::from_static("x-request-id")])
         .max_age(Duration::from_secs(3600))
 }
 
-/// `GET /graphql`: a WebSocket upgrade starts a subscription connection;
-/// anything else gets GraphiQL.
+/// `GET /graphql`: a WebSocket upgrade starts a subscription connection; a
+/// `query` parameter runs a query; a browser gets GraphiQL (unless in production).
 async fn graphql_get(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let (mut parts, _body) = request.into_parts();
     let upgrade = parts.headers.get(header::UPGRADE).and_then(|v| v.to_str().ok());
-    if !upgrade.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+    if upgrade.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+        let protocol = parts
+            .headers
+            .get(header::SEC_WEBSOCKET_PROTOCOL)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|protocols| {
+                protocols
+                    .split(',')
+                    .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+            });
+        let Some(protocol) = protocol else {
+            return (
+                StatusCode::BAD_REQUEST,
+                "name a GraphQL WebSocket subprotocol: graphql-transport-ws (or graphql-ws)",
+            )
+                .into_response();
+        };
+        let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => upgrade,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned).map_err(|_| ()));
+        return websocket::upgrade(state, upgrade, protocol, authorization).await;
+    }
+    let query_string = parts.uri.query().unwrap_or("");
+    let wants_page = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if query_string.is_empty() && wants_page {
+        if state.production {
+            return (StatusCode::NOT_FOUND, "GraphiQL is off in production mode").into_response();
+        }
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -136,88 +238,14 @@ async fn graphql_get(State(state): State<AppState>, request: axum::extract::Requ
         )
         .into_response();
     }
-    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
-        Ok(protocol) => protocol,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-        Ok(upgrade) => upgrade,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let (schema, db) = (state.schema.clone(), state.db.clone());
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    // The token comes in `connection_init`, as browsers cannot set headers.
-                    let header = bearer_from_init(&payload);
-                    let identity = auth::authenticate(db.conn(), header.as_deref())
-                        .await
-                        .map_err(|err| async_graphql::Error::from(ApiError::from(err)))?;
-                    let mut data = async_graphql::Data::default();
-                    data.insert(identity);
-                    data.insert(Loaders::new(&db));
-                    Ok(data)
-                })
-                .serve()
-        })
+    let request = graphql_http::from_query_string(query_string);
+    graphql_http::respond(&state, Method::GET, &parts.headers, request).await
 }
 
-/// `{"Authorization": "Bearer <token>"}` (any case), or `{"token": "<token>"}`.
-fn bearer_from_init(payload: &serde_json::Value) -> Option<String> {
-    let object = payload.as_object()?;
-    for (key, value) in object {
-        let Some(value) = value.as_str() else { continue };
-        match key.to_ascii_lowercase().as_str() {
-            "authorization" => return Some(value.to_owned()),
-            "token" | "authtoken" => return Some(format!("Bearer {value}")),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// `POST /graphql`: a bad token is answered 401 with an `UNAUTHENTICATED` error.
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
-    let header = match headers.get(header::AUTHORIZATION).map(|v| v.to_str()) {
-        None => None,
-        Some(Ok(value)) => Some(value),
-        Some(Err(_)) => return refusal(ApiError::from(AuthError::Malformed)),
-    };
-    match state.execute(header, request.into_inner()).await {
-        Ok(response) => GraphQLResponse::from(response).into_response(),
-        Err(err) => refusal(err),
-    }
-}
-
-fn refusal(err: ApiError) -> Response {
-    let status = match err {
-        ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let mut response = (status, Json(err.to_response_body())).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
-}
-
-/// 200 when the database answers, 503 when it does not.
-async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "database unavailable" })),
-            )
-                .into_response()
-        }
-    }
+/// `POST /graphql` with a JSON body.
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let request = graphql_http::from_post(&headers, &body);
+    graphql_http::respond(&state, Method::POST, &headers, request).await
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
@@ -227,6 +255,40 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves until `signal` resolves; then closes open WebSockets (with a close
+/// frame), lets requests in flight finish, and returns within `deadline` even
+/// when some do not.
+pub async fn serve_until_stopped(
+    listener: TcpListener,
+    app: Router,
+    state: &AppState,
+    signal: impl Future<Output = ()> + Send + 'static,
+    deadline: Duration,
+) -> std::io::Result<()> {
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let sockets = state.clone();
+    let shutdown = async move {
+        signal.await;
+        sockets.begin_shutdown();
+        let _ = stopping_tx.send(());
+    };
+    let server = serve(listener, app, shutdown);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        () = async {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(deadline).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!(seconds = deadline.as_secs(), "requests still running at the shutdown deadline; exiting anyway");
+            Ok(())
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is

@@ -10,11 +10,19 @@ use crate::content::ContentError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    BadUserInput { field: String, message: String },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
     NotFound(String),
-    Conflict { message: String, current_version: i32 },
+    Conflict {
+        message: String,
+        current_version: i32,
+    },
     Unauthenticated(String),
     Forbidden(String),
+    /// The database cannot be reached: try again shortly (HTTP 503).
+    Unavailable,
     Internal,
 }
 
@@ -35,6 +43,7 @@ impl ApiError {
             Self::Conflict { .. } => "CONFLICT",
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
+            Self::Unavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -44,14 +53,27 @@ impl ApiError {
             Self::BadUserInput { field, message } => format!("{field}: {message}"),
             Self::NotFound(m) | Self::Unauthenticated(m) | Self::Forbidden(m) => m.clone(),
             Self::Conflict { message, .. } => message.clone(),
+            Self::Unavailable => "the database cannot be reached just now; try again shortly".to_owned(),
             Self::Internal => "internal error; the server log has the details".to_owned(),
         }
     }
 
-    /// The whole error as a GraphQL response body, for failures outside the executor.
+    /// A database failure: unavailable when the database cannot be reached,
+    /// internal otherwise. Either way its text goes only to the log.
+    pub fn from_db(err: &sea_orm::DbErr) -> Self {
+        if crate::db::is_unreachable(err) {
+            tracing::warn!(error = %err, "database unreachable");
+            Self::Unavailable
+        } else {
+            tracing::error!(error = %err, "database error");
+            Self::Internal
+        }
+    }
+
+    /// The whole error as a GraphQL response body, for failures before the
+    /// executor ran (so, as GraphQL over HTTP asks, without a `data` entry).
     pub fn to_response_body(&self) -> serde_json::Value {
         serde_json::json!({
-            "data": null,
             "errors": [{ "message": self.message(), "extensions": { "code": self.code() } }]
         })
     }
@@ -79,10 +101,7 @@ impl From<&ContentError> for ApiError {
                 message: err.to_string(),
                 current_version: *current_version,
             },
-            ContentError::Database(db) => {
-                tracing::error!(error = %db, "database error");
-                Self::Internal
-            }
+            ContentError::Database(db) => Self::from_db(db),
         }
     }
 }
@@ -106,10 +125,7 @@ impl From<AuthError> for ApiError {
             AuthError::Malformed | AuthError::Rejected => Self::Unauthenticated(err.to_string()),
             AuthError::NotFound(_) => Self::NotFound(err.to_string()),
             AuthError::InvalidName => Self::bad_input("name", "must be 1–200 characters"),
-            AuthError::Database(db) => {
-                tracing::error!(error = %db, "database error");
-                Self::Internal
-            }
+            AuthError::Database(db) => Self::from_db(&db),
         }
     }
 }

@@ -4,36 +4,52 @@
 pub mod context;
 pub mod error;
 pub mod input;
+pub mod limits;
 pub mod loader;
 pub mod mutation;
 pub mod object;
 pub mod query;
+pub mod session;
 pub mod subscription;
 
 use async_graphql::Schema;
 
 use crate::db::Database;
 use crate::events::EventBus;
+use crate::observe::Metrics;
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
-/// Deepest nesting a query may have; the page query needs 5.
-pub const MAX_DEPTH: usize = 16;
-/// Largest complexity (fields, roughly) a query may have.
-pub const MAX_COMPLEXITY: usize = 5_000;
+/// How the schema is built for serving.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaSettings {
+    pub limits: limits::QueryLimits,
+    /// Production mode: no introspection and no field suggestions in errors.
+    pub production: bool,
+}
 
-/// The schema, with the database every resolver reaches through the context.
-pub fn build_schema(db: Database, bus: EventBus) -> AppSchema {
-    Schema::build(
+/// The schema, with the database every resolver reaches through the context and
+/// the query guard that prices every document before it runs.
+pub fn build_schema(db: Database, bus: EventBus, settings: &SchemaSettings, metrics: Metrics) -> AppSchema {
+    let mut builder = Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
         subscription::SubscriptionRoot,
     )
     .data(db)
     .data(bus)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
-    .finish()
+    .data(metrics.clone())
+    .extension(session::SessionCheck);
+    let guard = limits::QueryGuard::new(settings.limits.clone(), metrics);
+    if settings.production {
+        builder = builder
+            .extension(guard.without_introspection())
+            .disable_introspection()
+            .disable_suggestions();
+    } else {
+        builder = builder.extension(guard);
+    }
+    builder.finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

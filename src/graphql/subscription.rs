@@ -3,11 +3,13 @@
 
 use std::collections::HashSet;
 use std::future::ready;
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{Context, ID, Subscription};
+use async_graphql::{Context, ErrorExtensions, ID, Subscription};
 use futures_util::{Stream, StreamExt, stream};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 use super::context::{database, identity, parse_ids, stage};
@@ -16,6 +18,7 @@ use super::object::{ContentEvent, DocumentType, Stage};
 use crate::auth::{self, Identity};
 use crate::db::Database;
 use crate::events::EventBus;
+use crate::observe::Metrics;
 
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -24,8 +27,54 @@ pub struct SubscriptionRoot;
 /// stands; a revoked token's subscriptions end within this time.
 pub const TOKEN_RECHECK: Duration = Duration::from_secs(5);
 
+/// How many subscriptions one WebSocket may run at once: put in each socket's
+/// connection data; each subscription holds a slot until it ends.
+#[derive(Clone)]
+pub struct SubscriptionSlots(Arc<Semaphore>);
+
+impl SubscriptionSlots {
+    pub fn new(slots: usize) -> Self {
+        Self(Arc::new(Semaphore::new(slots)))
+    }
+}
+
+/// A running subscription's slot on its socket and its place in the metrics,
+/// both given back when the subscription ends.
+struct Running {
+    _slot: Option<OwnedSemaphorePermit>,
+    metrics: Option<Metrics>,
+}
+
+impl Running {
+    fn start(ctx: &Context<'_>) -> async_graphql::Result<Self> {
+        let slot = match ctx.data_opt::<SubscriptionSlots>() {
+            None => None,
+            Some(slots) => Some(slots.0.clone().try_acquire_owned().map_err(|_| {
+                async_graphql::Error::new(
+                    "this connection already runs its maximum number of subscriptions; complete one first",
+                )
+                .extend_with(|_, ext| ext.set("code", "TOO_MANY_SUBSCRIPTIONS"))
+            })?),
+        };
+        let metrics = ctx.data_opt::<Metrics>().cloned();
+        if let Some(metrics) = &metrics {
+            metrics.subscription_started();
+        }
+        Ok(Self { _slot: slot, metrics })
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.subscription_ended();
+        }
+    }
+}
+
 /// The token a subscription was opened with, re-checked as it runs.
 struct TokenWatch {
+    _running: Running,
     token: Option<Uuid>,
     db: Database,
     every: tokio::time::Interval,
@@ -71,6 +120,7 @@ impl SubscriptionRoot {
             .map_err(async_graphql::Error::from)?
             .map(HashSet::from_iter);
         let watch = TokenWatch {
+            _running: Running::start(ctx)?,
             token: match identity(ctx) {
                 Identity::Token { id, .. } => Some(*id),
                 Identity::Public => None,

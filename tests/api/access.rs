@@ -36,7 +36,8 @@ fn assert_refused(what: &str, response: &Value, code: &str) {
 
 /// The whole body of a request refused before execution for a bad token.
 fn unauthenticated_body(message: &str) -> Value {
-    json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }] })
+    // Refused before execution: no `data` entry, as GraphQL over HTTP asks.
+    json!({ "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }] })
 }
 
 fn bearer(secret: &str) -> String {

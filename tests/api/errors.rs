@@ -248,13 +248,11 @@ async fn a_query_nested_too_deeply_is_refused() {
     query.push_str(&" } }".repeat(9));
     query.push_str(" } }");
     let response = app.call(As::Public, &query, json!({})).await;
-    assert!(
-        response["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nested too deep"),
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP",
         "{response}"
     );
+    assert_eq!(response["errors"][0]["extensions"]["limit"], 15, "{response}");
 }
 
 #[tokio::test]

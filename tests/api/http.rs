@@ -19,9 +19,12 @@ async fn health_check_answers_ok_when_the_database_answers() {
 }
 
 #[tokio::test]
-async fn get_on_the_endpoint_serves_graphiql() {
+async fn get_on_the_endpoint_serves_graphiql_to_a_browser() {
     let app = TestApp::spawn().await;
-    let response = reqwest::get(format!("{}/graphql", app.address.as_ref().unwrap()))
+    let response = reqwest::Client::new()
+        .get(format!("{}/graphql", app.address.as_ref().unwrap()))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);

@@ -302,36 +302,3 @@ async fn a_dropped_listen_connection_loses_no_event() {
         json!({ "documentId": therapy, "action": "PUBLISHED" })
     );
 }
-
-#[tokio::test]
-async fn revoking_a_token_ends_its_subscriptions() {
-    let app = TestApp::spawn().await;
-    let created = app
-        .data(
-            As::Admin,
-            "mutation { createApiToken(name: \"kiosk\", role: PREVIEW) { secret token { id } } }",
-            json!({}),
-        )
-        .await;
-    let secret = created["createApiToken"]["secret"].as_str().unwrap();
-    let init = json!({ "Authorization": format!("Bearer {secret}") });
-    let mut socket = connect(app.address.as_ref().unwrap(), init).await;
-    let payload = json!({ "query": FAQ_CHANGES, "variables": { "stage": "DRAFT" } });
-    send(
-        &mut socket,
-        json!({ "id": "k", "type": "subscribe", "payload": payload }),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-
-    app.data(
-        As::Admin,
-        "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
-        json!({ "id": created["createApiToken"]["token"]["id"] }),
-    )
-    .await;
-
-    // The server ends the subscription within its re-check interval (5 s).
-    let ended = next_message(&mut socket).await;
-    assert_eq!(ended, json!({ "type": "complete", "id": "k" }));
-}

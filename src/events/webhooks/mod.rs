@@ -19,6 +19,7 @@
 //! `max_attempts` attempts have failed and the delivery is marked `FAILED`.
 
 mod outbox;
+pub use outbox::backlog;
 mod worker;
 
 pub use outbox::*;

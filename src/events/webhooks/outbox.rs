@@ -24,6 +24,15 @@ pub async fn active(db: &impl ConnectionTrait) -> Result<Vec<webhook::Model>, Db
         .await
 }
 
+/// Deliveries waiting to be sent or retried, for the metrics.
+pub async fn backlog(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Deliveries::find()
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .count(db)
+        .await
+}
+
 /// Whether a stored filter lets `value` through: an empty (or unreadable) filter lets all through.
 fn admits<T: Serialize>(filter: &serde_json::Value, value: T) -> bool {
     match filter.as_array() {

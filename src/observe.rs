@@ -1,0 +1,227 @@
+//! What operators watch: Prometheus metrics (`GET /metrics`), kept by the request
+//! pipeline, the query guard and the WebSocket, and read out in text format.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Distinct operation names kept as labels; later names count as `other`, so a
+/// client inventing names cannot grow the metrics without bound.
+const MAX_OPERATION_LABELS: usize = 200;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    limit: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: String,
+}
+
+/// How a GraphQL request ended, as counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answered without errors.
+    Ok,
+    /// Answered, with errors in the answer (partial data or none).
+    Errors,
+    /// Refused before execution (bad request, a limit, a bad token).
+    Refused,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Errors => "errors",
+            Self::Refused => "refused",
+        }
+    }
+}
+
+/// The metrics of one instance; cheap to clone.
+#[derive(Clone)]
+pub struct Metrics(Arc<Inner>);
+
+struct Inner {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Histogram,
+    refused_by_limit: Family<LimitLabels, Counter>,
+    websocket_connections: Gauge,
+    subscriptions: Gauge,
+    pool: Family<PoolLabels, Gauge>,
+    webhook_backlog: Gauge,
+    operations_seen: Mutex<HashSet<String>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("clinic");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests over HTTP, by operation name and outcome",
+            requests.clone(),
+        );
+        // 0.25 ms to about 8 s.
+        let latency = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
+        registry.register(
+            "graphql_request_duration_seconds",
+            "Time to answer a GraphQL request over HTTP",
+            latency.clone(),
+        );
+        let refused_by_limit = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "graphql_limit_refusals",
+            "Operations refused by a query limit, by the limit's code",
+            refused_by_limit.clone(),
+        );
+        let websocket_connections = Gauge::default();
+        registry.register(
+            "websocket_connections",
+            "Open WebSocket connections",
+            websocket_connections.clone(),
+        );
+        let subscriptions = Gauge::default();
+        registry.register(
+            "subscriptions",
+            "Active GraphQL subscriptions",
+            subscriptions.clone(),
+        );
+        let pool = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "database_pool_connections",
+            "Database pool connections by state (in_use, idle)",
+            pool.clone(),
+        );
+        let webhook_backlog = Gauge::default();
+        registry.register(
+            "webhook_backlog",
+            "Webhook deliveries waiting to be sent or retried",
+            webhook_backlog.clone(),
+        );
+        Self(Arc::new(Inner {
+            registry,
+            requests,
+            latency,
+            refused_by_limit,
+            websocket_connections,
+            subscriptions,
+            pool,
+            webhook_backlog,
+            operations_seen: Mutex::new(HashSet::new()),
+        }))
+    }
+
+    /// Counts one answered HTTP GraphQL request.
+    pub fn request(&self, operation: Option<&str>, outcome: Outcome, took: Duration) {
+        let operation = self.operation_label(operation);
+        self.0
+            .requests
+            .get_or_create(&RequestLabels {
+                operation,
+                outcome: outcome.label().to_owned(),
+            })
+            .inc();
+        self.0.latency.observe(took.as_secs_f64());
+    }
+
+    /// Counts one operation refused by the limit named by `code`.
+    pub fn limit_refused(&self, code: &str) {
+        self.0
+            .refused_by_limit
+            .get_or_create(&LimitLabels {
+                limit: code.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn websocket_opened(&self) {
+        self.0.websocket_connections.inc();
+    }
+
+    pub fn websocket_closed(&self) {
+        self.0.websocket_connections.dec();
+    }
+
+    pub fn websocket_connections(&self) -> i64 {
+        self.0.websocket_connections.get()
+    }
+
+    pub fn subscription_started(&self) {
+        self.0.subscriptions.inc();
+    }
+
+    pub fn subscription_ended(&self) {
+        self.0.subscriptions.dec();
+    }
+
+    /// Records the gauges read at scrape time.
+    pub fn set_pool(&self, in_use: i64, idle: i64) {
+        for (state, value) in [("in_use", in_use), ("idle", idle)] {
+            self.0
+                .pool
+                .get_or_create(&PoolLabels {
+                    state: state.to_owned(),
+                })
+                .set(value);
+        }
+    }
+
+    pub fn set_webhook_backlog(&self, waiting: i64) {
+        self.0.webhook_backlog.set(waiting);
+    }
+
+    /// Everything in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.0.registry);
+        text
+    }
+
+    fn operation_label(&self, operation: Option<&str>) -> String {
+        let Some(name) = operation.filter(|n| is_operation_name(n)) else {
+            return "anonymous".to_owned();
+        };
+        let Ok(mut seen) = self.0.operations_seen.lock() else {
+            return "other".to_owned();
+        };
+        if seen.contains(name) {
+            return name.to_owned();
+        }
+        if seen.len() < MAX_OPERATION_LABELS {
+            seen.insert(name.to_owned());
+            return name.to_owned();
+        }
+        "other".to_owned()
+    }
+}
+
+/// A GraphQL name of sensible length: anything else is not worth a label.
+fn is_operation_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
+}

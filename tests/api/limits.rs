@@ -1,0 +1,229 @@
+//! Query limits over real HTTP: the reported attacks are refused at once with
+//! HTTP 400 and a code naming the limit, the README's queries pass, answers over
+//! the size cap are replaced by an error, and refused queries leave the server's
+//! memory where it was.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clinic_content_api::graphql::limits::QueryLimits;
+use clinic_content_api::server::HttpSettings;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestDatabase};
+
+/// The report's query: three hops therapy → condition → therapy under a page of
+/// 100 therapies, and `aliases` aliases of `slug` at the leaf.
+pub fn nested_alias_attack(aliases: usize) -> String {
+    let leaf: String = (0..aliases).map(|i| format!("a{i}: slug ")).collect();
+    let hop = |inner: &str| format!("conditions {{ condition {{ therapies {{ therapy {{ {inner} }} }} }} }}");
+    let inner = hop(&hop(&hop(&format!("conditions {{ condition {{ {leaf} }} }}"))));
+    format!("{{ therapies(first: 100) {{ nodes {{ {inner} }} }} }}")
+}
+
+/// Ten fragments, each spreading the next ten times, `levels` deep.
+pub fn fragment_bomb(levels: usize) -> String {
+    let mut text = String::from("{ ...F0 }\n");
+    for level in 0..levels {
+        let next = if level + 1 == levels {
+            "__typename".to_owned()
+        } else {
+            format!(" ...F{}", level + 1).repeat(10)
+        };
+        text.push_str(&format!("fragment F{level} on QueryRoot {{ {next} }}\n"));
+    }
+    text
+}
+
+async fn post_raw(base: &str, body: &Value) -> (u16, Value, Duration) {
+    let started = Instant::now();
+    let response = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .header("content-type", "application/json")
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body, started.elapsed())
+}
+
+#[tokio::test]
+async fn the_reported_heavy_queries_are_refused_with_400_within_a_second() {
+    let app = TestApp::spawn().await;
+    let base = app.address.clone().unwrap();
+    let cases = [
+        (nested_alias_attack(200), "QUERY_TOO_DEEP"),
+        (nested_alias_attack(600), "QUERY_TOO_DEEP"),
+        (
+            // One hop fewer fits the depth; its price is what refuses it.
+            nested_alias_attack(200)
+                .replacen("conditions { condition { therapies { therapy { ", "", 1)
+                .replacen(" } } } }", "", 1),
+            "QUERY_TOO_COMPLEX",
+        ),
+        (fragment_bomb(10), "QUERY_TOO_MANY_FRAGMENTS"),
+    ];
+    for (query, code) in cases {
+        let (status, body, took) = post_raw(&base, &json!({ "query": query })).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body.get("data").is_none(),
+            "a refused document has no data: {body}"
+        );
+        let errors = body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{body}");
+        assert_eq!(errors[0]["extensions"]["code"], code, "{body}");
+        assert!(errors[0]["extensions"]["measured"].as_u64() > errors[0]["extensions"]["limit"].as_u64());
+        assert!(took < Duration::from_secs(1), "took {took:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_readme_queries_fit_the_default_limits() {
+    let app = TestApp::spawn().await;
+    let base = app.address.clone().unwrap();
+    let page = r#"query TherapyPage {
+      therapy(slug: "prolotherapy") {
+        id slug name
+        summary { markdown html plainText }
+        sections { heading body { html } }
+        facts { typicalSessions minSessions maxSessions sessionIntervalWeeks
+                procedureMinutesMin procedureMinutesMax repeatAfterMonthsMin repeatAfterMonthsMax
+                insuranceCoverage insuranceNote firstUsedDecade }
+        benefits { title body { html } }
+        respondsWell: conditions(suitability: RESPONDS_WELL) { condition { slug name } note }
+        respondsPoorly: conditions(suitability: RESPONDS_POORLY) { condition { slug name } }
+        faqs { question answer { html } }
+        practitioners { name title techniques }
+        version updatedAt publishedAt
+      }
+    }"#;
+    let conditions = r#"query Conditions {
+      conditions(first: 5, filter: { nameContains: "pain" }, orderBy: { field: NAME }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { slug name bodyRegion therapies { suitability therapy { slug } } } }
+      }
+    }"#;
+    let feed = "{ changes(first: 100) { cursor hasMore changes { kind documentType documentId data } } }";
+    for query in [page, conditions, feed] {
+        let (status, body, _) = post_raw(&base, &json!({ "query": query })).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_cap_is_replaced_by_an_error() {
+    let app = TestApp::spawn_with(HttpSettings {
+        limits: QueryLimits {
+            max_response_bytes: 2_000,
+            ..QueryLimits::default()
+        },
+        ..HttpSettings::default()
+    })
+    .await;
+    let base = app.address.clone().unwrap();
+    let small = json!({ "query": "{ therapy(slug: \"prolotherapy\") { name } }" });
+    let large =
+        json!({ "query": "{ therapy(slug: \"prolotherapy\") { sections { body { markdown html } } } }" });
+
+    let (status, body, _) = post_raw(&base, &small).await;
+    assert_eq!(
+        (status, &body["data"]["therapy"]["name"]),
+        (200, &json!("Prolotherapy"))
+    );
+    let (status, body, _) = post_raw(&base, &large).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"], Value::Null, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "RESPONSE_TOO_LARGE",
+        "{body}"
+    );
+}
+
+/// The server binary, started on a seeded SQLite or PostgreSQL database.
+struct ServerProcess {
+    child: Child,
+    base: String,
+}
+
+impl ServerProcess {
+    fn start(database: &TestDatabase) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clinic-content-api"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("DATABASE_URL", &database.url)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stderr.take().unwrap());
+        let mut base = String::new();
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            if let Some(rest) = line.split("GraphQL at ").nth(1) {
+                let url = rest.split_whitespace().next().unwrap_or_default();
+                base = url.trim_end_matches("/graphql").to_owned();
+                break;
+            }
+            line.clear();
+        }
+        assert!(base.starts_with("http://"), "the server did not start: {line}");
+        // Keep draining its log so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in reader.lines() {});
+        Self { child, base }
+    }
+
+    /// Resident memory in KiB, from /proc.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn memory_stays_bounded_across_fifty_refused_heavy_queries() {
+    let database = TestDatabase::new().await;
+    let server = ServerProcess::start(&database);
+    let heavy = [
+        nested_alias_attack(600),
+        fragment_bomb(10),
+        nested_alias_attack(200),
+    ];
+    // Warm up: allocator arenas, pools and caches settle first.
+    for query in &heavy {
+        let (status, _, _) = post_raw(&server.base, &json!({ "query": query })).await;
+        assert_eq!(status, 400);
+    }
+    let before = server.rss_kib();
+
+    let mut most = before;
+    for round in 0..50 {
+        let query = &heavy[round % heavy.len()];
+        let (status, _, _) = post_raw(&server.base, &json!({ "query": query })).await;
+        assert_eq!(status, 400);
+        most = most.max(server.rss_kib());
+    }
+
+    // Each refusal costs kilobytes at most; the report saw gigabytes.
+    assert!(
+        most < before + 16 * 1024,
+        "resident memory grew from {before} KiB to {most} KiB"
+    );
+}
