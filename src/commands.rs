@@ -96,7 +96,7 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
         cors_allowed_origins: args.cors_allowed_origins.clone(),
     };
     let shutdown = server::shutdown_signal();
-    let state = AppState::new(db);
+    let state = AppState::with_webhook_allow_list(db, args.webhook_allow_list());
     state.start_background(args.webhook_settings()).await?;
     let listener = TcpListener::bind(args.listen).await?;
     tracing::info!(

@@ -23,7 +23,7 @@ use tracing::Level;
 use crate::auth::{self, AuthError};
 use crate::db::Database;
 use crate::events::EventBus;
-use crate::events::webhooks::{self, WebhookSettings};
+use crate::events::webhooks::{self, AllowList, WebhookSettings};
 use crate::graphql::error::ApiError;
 use crate::graphql::loader::Loaders;
 use crate::graphql::{AppSchema, build_schema};
@@ -52,15 +52,24 @@ pub struct AppState {
     pub db: Database,
     pub schema: AppSchema,
     pub bus: EventBus,
+    /// Webhook destinations allowed despite the rule against internal addresses.
+    pub webhook_allow_list: AllowList,
 }
 
 impl AppState {
+    /// An instance whose webhooks may reach public addresses only.
     pub fn new(db: Database) -> Self {
+        Self::with_webhook_allow_list(db, AllowList::default())
+    }
+
+    /// An instance whose webhooks may also reach what `webhook_allow_list` names.
+    pub fn with_webhook_allow_list(db: Database, webhook_allow_list: AllowList) -> Self {
         let bus = EventBus::new();
         Self {
-            schema: build_schema(db.clone(), bus.clone()),
+            schema: build_schema(db.clone(), bus.clone(), webhook_allow_list.clone()),
             db,
             bus,
+            webhook_allow_list,
         }
     }
 
@@ -68,7 +77,12 @@ impl AppState {
     /// feeds subscriptions, and the webhook delivery worker.
     pub async fn start_background(&self, webhooks: WebhookSettings) -> Result<(), sea_orm::DbErr> {
         self.bus.start(self.db.clone()).await?;
-        webhooks::start_worker(self.db.clone(), self.bus.clone(), webhooks);
+        webhooks::start_worker(
+            self.db.clone(),
+            self.bus.clone(),
+            webhooks,
+            self.webhook_allow_list.clone(),
+        );
         Ok(())
     }
 

@@ -14,6 +14,7 @@ use async_graphql::Schema;
 
 use crate::db::Database;
 use crate::events::EventBus;
+use crate::events::webhooks::AllowList;
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
@@ -22,8 +23,9 @@ pub const MAX_DEPTH: usize = 16;
 /// Largest complexity (fields, roughly) a query may have.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// The schema, with the database every resolver reaches through the context.
-pub fn build_schema(db: Database, bus: EventBus) -> AppSchema {
+/// The schema, with the database every resolver reaches through the context, and
+/// the webhook destinations allowed despite the rule against internal addresses.
+pub fn build_schema(db: Database, bus: EventBus, webhook_allow_list: AllowList) -> AppSchema {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
@@ -31,6 +33,7 @@ pub fn build_schema(db: Database, bus: EventBus) -> AppSchema {
     )
     .data(db)
     .data(bus)
+    .data(webhook_allow_list)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
