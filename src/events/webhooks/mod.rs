@@ -19,8 +19,9 @@
 //! `max_attempts` attempts have failed and the delivery is marked `FAILED`.
 //!
 //! Deliveries reach only public addresses, plus what the operator's allow-list
-//! names (see [`destination`]); redirects are not followed, and no response body is
-//! read, so a webhook cannot be used to look into the server's own network.
+//! names (see `destination.rs`); a delivery to any other address fails at once,
+//! unsent. Redirects are not followed and no response body is read, so a webhook
+//! cannot be used to look into the server's own network.
 
 mod destination;
 mod outbox;
