@@ -148,6 +148,12 @@ pub struct ServeArgs {
     /// Seconds one webhook delivery attempt may take.
     #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub webhook_timeout_secs: u64,
+
+    /// Webhook destinations allowed although internal (comma-separated): host names,
+    /// addresses or ranges such as `hooks.internal,10.1.0.0/16,fd00::/8`. Without them,
+    /// webhooks reach only public addresses.
+    #[arg(long, env = "WEBHOOK_ALLOWED_HOSTS", value_parser = crate::events::webhooks::AllowList::parse)]
+    pub webhook_allowed_hosts: Option<crate::events::webhooks::AllowList>,
 }
 
 /// What one GraphQL document may cost (see the README's "Query limits").
@@ -255,6 +261,7 @@ impl ServeArgs {
             websocket: self.websocket.settings(),
             production: self.production,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            webhook_allow_list: self.webhook_allow_list(),
         }
     }
 
@@ -265,6 +272,38 @@ impl ServeArgs {
             retry_max: Duration::from_secs(self.webhook_retry_max_secs),
             max_attempts: self.webhook_max_attempts.max(1),
             timeout: Duration::from_secs(self.webhook_timeout_secs),
+        }
+    }
+
+    pub fn webhook_allow_list(&self) -> crate::events::webhooks::AllowList {
+        self.webhook_allowed_hosts.clone().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    fn allow_list_of(value: &str) -> Result<crate::events::webhooks::AllowList, clap::Error> {
+        let cli = Cli::try_parse_from(["clinic-content-api", "--webhook-allowed-hosts", value])?;
+        Ok(cli.serve.webhook_allow_list())
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_read_from_a_comma_separated_setting() {
+        let list = allow_list_of("hooks.internal, 10.1.0.0/16,[::1],").unwrap();
+        assert!(list.allows_name("hooks.internal"));
+        assert!(list.allows_ip([10, 1, 2, 3].into()));
+        assert!(list.allows_ip(std::net::Ipv6Addr::LOCALHOST.into()));
+        assert!(!list.allows_ip([127, 0, 0, 1].into()));
+        // An empty setting (as `WEBHOOK_ALLOWED_HOSTS=` gives) allows nothing extra.
+        assert!(!allow_list_of("").unwrap().allows_ip([127, 0, 0, 1].into()));
+        let default = Cli::try_parse_from(["clinic-content-api"]).unwrap();
+        assert!(!default.serve.webhook_allow_list().allows_ip([10, 0, 0, 1].into()));
+        for bad in ["10.0.0.0/33", "not a host", "10.0.0.0/8,host/8"] {
+            assert!(allow_list_of(bad).is_err(), "{bad}");
         }
     }
 }

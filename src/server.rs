@@ -32,7 +32,7 @@ pub use self::websocket::WebSocketSettings;
 use crate::auth;
 use crate::db::Database;
 use crate::events::EventBus;
-use crate::events::webhooks::{self, WebhookSettings};
+use crate::events::webhooks::{self, AllowList, WebhookSettings};
 use crate::graphql::error::ApiError;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::loader::Loaders;
@@ -53,6 +53,8 @@ pub struct HttpSettings {
     pub production: bool,
     /// After a shutdown signal, how long requests and sockets in flight may take.
     pub shutdown_timeout: Duration,
+    /// Webhook destinations allowed despite the rule against internal addresses.
+    pub webhook_allow_list: AllowList,
 }
 
 impl Default for HttpSettings {
@@ -65,6 +67,7 @@ impl Default for HttpSettings {
             websocket: WebSocketSettings::default(),
             production: false,
             shutdown_timeout: Duration::from_secs(10),
+            webhook_allow_list: AllowList::default(),
         }
     }
 }
@@ -75,6 +78,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub bus: EventBus,
     pub metrics: Metrics,
+    /// Webhook destinations allowed despite the rule against internal addresses.
+    pub webhook_allow_list: AllowList,
     limits: Arc<QueryLimits>,
     websocket: Arc<WebSocketSettings>,
     websocket_slots: Arc<Semaphore>,
@@ -84,9 +89,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state with the default settings.
+    /// The state with the default settings (webhooks reach public addresses only).
     pub fn new(db: Database) -> Self {
         Self::with_settings(db, &HttpSettings::default())
+    }
+
+    /// The default settings, with webhooks also reaching what `webhook_allow_list` names.
+    pub fn with_webhook_allow_list(db: Database, webhook_allow_list: AllowList) -> Self {
+        Self::with_settings(
+            db,
+            &HttpSettings {
+                webhook_allow_list,
+                ..HttpSettings::default()
+            },
+        )
     }
 
     pub fn with_settings(db: Database, settings: &HttpSettings) -> Self {
@@ -95,12 +111,14 @@ impl AppState {
         let schema_settings = SchemaSettings {
             limits: settings.limits.clone(),
             production: settings.production,
+            webhook_allow_list: settings.webhook_allow_list.clone(),
         };
         Self {
             schema: build_schema(db.clone(), bus.clone(), &schema_settings, metrics.clone()),
             db,
             bus,
             metrics,
+            webhook_allow_list: settings.webhook_allow_list.clone(),
             limits: Arc::new(settings.limits.clone()),
             websocket: Arc::new(settings.websocket.clone()),
             websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),
@@ -113,7 +131,12 @@ impl AppState {
     /// feeds subscriptions, and the webhook delivery worker.
     pub async fn start_background(&self, webhooks: WebhookSettings) -> Result<(), sea_orm::DbErr> {
         self.bus.start(self.db.clone()).await?;
-        webhooks::start_worker(self.db.clone(), self.bus.clone(), webhooks);
+        webhooks::start_worker(
+            self.db.clone(),
+            self.bus.clone(),
+            webhooks,
+            self.webhook_allow_list.clone(),
+        );
         Ok(())
     }
 

@@ -16,6 +16,7 @@ use async_graphql::Schema;
 
 use crate::db::Database;
 use crate::events::EventBus;
+use crate::events::webhooks::AllowList;
 use crate::observe::Metrics;
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
@@ -26,6 +27,8 @@ pub struct SchemaSettings {
     pub limits: limits::QueryLimits,
     /// Production mode: no introspection and no field suggestions in errors.
     pub production: bool,
+    /// Webhook destinations allowed despite the rule against internal addresses.
+    pub webhook_allow_list: AllowList,
 }
 
 /// The schema, with the database every resolver reaches through the context and
@@ -39,6 +42,7 @@ pub fn build_schema(db: Database, bus: EventBus, settings: &SchemaSettings, metr
     .data(db)
     .data(bus)
     .data(metrics.clone())
+    .data(settings.webhook_allow_list.clone())
     .extension(session::SessionCheck);
     let guard = limits::QueryGuard::new(settings.limits.clone(), metrics);
     if settings.production {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clinic_content_api::auth::{self, Role};
 use clinic_content_api::db::Database;
-use clinic_content_api::events::webhooks::WebhookSettings;
+use clinic_content_api::events::webhooks::{AllowList, WebhookSettings};
 use clinic_content_api::seed;
 use clinic_content_api::server::{self, AppState, HttpSettings};
 use serde_json::{Value, json};
@@ -148,15 +148,20 @@ pub enum As {
 impl TestApp {
     /// Seeded app, called in-process (fast).
     pub async fn new() -> Self {
-        Self::build(true).await
+        Self::build(true, test_webhook_allow_list()).await
     }
 
     /// An app with an empty database (no seed content).
     pub async fn empty() -> Self {
-        Self::build(false).await
+        Self::build(false, test_webhook_allow_list()).await
     }
 
-    async fn build(seeded: bool) -> Self {
+    /// Seeded app, called in-process, whose webhooks may reach public addresses and `allowed`.
+    pub async fn with_webhook_allow_list(allowed: AllowList) -> Self {
+        Self::build(true, allowed).await
+    }
+
+    async fn build(seeded: bool, webhook_allow_list: AllowList) -> Self {
         let database = TestDatabase::new().await;
         let mut db = database.connect().await;
         let statements = Arc::new(AtomicUsize::new(0));
@@ -183,7 +188,7 @@ impl TestApp {
                 .1,
         };
         Self {
-            state: AppState::new(db),
+            state: AppState::with_webhook_allow_list(db, webhook_allow_list),
             tokens,
             statements,
             address: None,
@@ -193,8 +198,14 @@ impl TestApp {
 
     /// Seeded app served over real HTTP on a free loopback port.
     pub async fn spawn() -> Self {
+        Self::spawn_with_webhook_allow_list(test_webhook_allow_list()).await
+    }
+
+    /// Seeded app served over real HTTP, whose webhooks may reach public addresses and `allowed`.
+    pub async fn spawn_with_webhook_allow_list(allowed: AllowList) -> Self {
         Self::spawn_with(HttpSettings {
             body_limit_bytes: 64 * 1024,
+            webhook_allow_list: allowed,
             ..HttpSettings::default()
         })
         .await
@@ -222,7 +233,7 @@ impl TestApp {
         let db = Database::connect(&self._database.url, 8)
             .await
             .expect("second instance connects");
-        let state = AppState::new(db);
+        let state = AppState::with_webhook_allow_list(db, self.state.webhook_allow_list.clone());
         state
             .start_background(fast_webhooks())
             .await
@@ -306,6 +317,12 @@ pub fn fast_webhooks() -> WebhookSettings {
         max_attempts: 6,
         timeout: Duration::from_secs(2),
     }
+}
+
+/// What the test apps allow their webhooks besides public addresses: 127.0.0.1, where
+/// the tests' receivers listen (webhooks to internal addresses are refused otherwise).
+pub fn test_webhook_allow_list() -> AllowList {
+    AllowList::parse("127.0.0.1").expect("a valid allow-list")
 }
 
 /// The `extensions.code` of the first error of a response.

@@ -1,6 +1,8 @@
 //! Webhooks: signed deliveries to a real receiving HTTP server on loopback, retries,
 //! delivery after a restart, filters, several instances on one database, access.
 
+mod destinations;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,7 +18,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{As, TestApp, error_code, fast_webhooks, prolotherapy_id, therapy_version};
+use crate::helpers::{
+    As, TestApp, error_code, fast_webhooks, prolotherapy_id, test_webhook_allow_list, therapy_version,
+};
 
 /// Every wait for the worker gives up after this long.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -350,7 +354,7 @@ async fn a_pending_delivery_survives_a_restart() {
     assert!(receiver.received().is_empty());
 
     // A new instance over the same database delivers it.
-    let restarted = AppState::new(app.db().clone());
+    let restarted = AppState::with_webhook_allow_list(app.db().clone(), test_webhook_allow_list());
     restarted
         .start_background(fast_webhooks())
         .await
@@ -390,7 +394,7 @@ async fn filters_choose_which_events_a_webhook_gets() {
 #[tokio::test]
 async fn two_instances_on_one_database_deliver_each_event_once_and_in_order() {
     let app = TestApp::spawn().await;
-    let other = AppState::new(app.db().clone());
+    let other = AppState::with_webhook_allow_list(app.db().clone(), test_webhook_allow_list());
     other
         .start_background(fast_webhooks())
         .await

@@ -17,11 +17,18 @@
 //! answer delivers it; anything else (another status, a timeout, a refused
 //! connection) is retried after `min(retry_base · 2^(attempts−1), retry_max)`, until
 //! `max_attempts` attempts have failed and the delivery is marked `FAILED`.
+//!
+//! Deliveries reach only public addresses, plus what the operator's allow-list
+//! names (see `destination.rs`); a delivery to any other address fails at once,
+//! unsent. Redirects are not followed and no response body is read, so a webhook
+//! cannot be used to look into the server's own network.
 
+mod destination;
 mod outbox;
 pub use outbox::backlog;
 mod worker;
 
+pub use destination::*;
 pub use outbox::*;
 pub use worker::*;
 
@@ -101,8 +108,9 @@ pub struct WebhookChanges {
     pub active: Option<bool>,
 }
 
-/// Checks a webhook URL: absolute `http` or `https` with a host. Returns it trimmed.
-pub fn validate_url(url: &str) -> Result<String> {
+/// Checks a webhook URL: absolute `http` or `https` with a host that, if it is an IP
+/// literal or `localhost`, the allow-list allows. Returns it trimmed.
+pub fn validate_url(url: &str, allowed: &AllowList) -> Result<String> {
     let url = url.trim();
     if url.is_empty() || url.len() > MAX_URL_LEN {
         return Err(WebhookError::invalid(
@@ -118,6 +126,9 @@ pub fn validate_url(url: &str) -> Result<String> {
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(WebhookError::invalid("url", "must name a host"));
     }
+    allowed
+        .check_url(&parsed)
+        .map_err(|refused| WebhookError::invalid("url", refused.to_string()))?;
     Ok(url.to_owned())
 }
 
@@ -151,8 +162,13 @@ pub fn filter_values<T: serde::de::DeserializeOwned>(json: &serde_json::Value) -
 }
 
 /// Registers a webhook. Returns it with its signing secret.
-pub async fn create(db: &Database, url: &str, filters: &Filters) -> Result<(webhook::Model, String)> {
-    let url = validate_url(url)?;
+pub async fn create(
+    db: &Database,
+    allowed: &AllowList,
+    url: &str,
+    filters: &Filters,
+) -> Result<(webhook::Model, String)> {
+    let url = validate_url(url, allowed)?;
     let secret = new_secret();
     let model = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -174,8 +190,17 @@ fn not_found(id: Uuid) -> WebhookError {
     WebhookError::NotFound(format!("webhook with id {id}"))
 }
 
-pub async fn update(db: &Database, id: Uuid, changes: WebhookChanges) -> Result<webhook::Model> {
-    let url = changes.url.as_deref().map(validate_url).transpose()?;
+pub async fn update(
+    db: &Database,
+    allowed: &AllowList,
+    id: Uuid,
+    changes: WebhookChanges,
+) -> Result<webhook::Model> {
+    let url = changes
+        .url
+        .as_deref()
+        .map(|url| validate_url(url, allowed))
+        .transpose()?;
     let txn = db.begin_write().await?;
     let current = webhook::Entity::find_by_id(id)
         .one(&*txn)

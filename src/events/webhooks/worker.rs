@@ -52,12 +52,17 @@ impl WebhookSettings {
     }
 }
 
-/// Starts this instance's delivery worker.
-pub fn start_worker(db: Database, bus: EventBus, settings: WebhookSettings) {
+/// Starts this instance's delivery worker; its deliveries reach public addresses and
+/// what `allowed` names.
+pub fn start_worker(db: Database, bus: EventBus, settings: WebhookSettings, allowed: AllowList) {
     let client = match reqwest::Client::builder()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout)
+        // A redirect could lead anywhere, a proxy would resolve names where the rule
+        // cannot see: neither is used, and every name goes through the guarded resolver.
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver::new(allowed.clone())))
         .user_agent(concat!(
             "clinic-content-api/",
             env!("CARGO_PKG_VERSION"),
@@ -74,6 +79,7 @@ pub fn start_worker(db: Database, bus: EventBus, settings: WebhookSettings) {
     let worker = Arc::new(Worker {
         db,
         settings,
+        allowed,
         client,
         in_flight: Mutex::new(HashSet::new()),
         retries: Mutex::new(BTreeSet::new()),
@@ -86,6 +92,8 @@ pub fn start_worker(db: Database, bus: EventBus, settings: WebhookSettings) {
 struct Worker {
     db: Database,
     settings: WebhookSettings,
+    /// Destinations allowed despite the rule; IP-literal hosts are checked against it here.
+    allowed: AllowList,
     client: reqwest::Client,
     /// Webhooks with a delivery in flight from this worker.
     in_flight: Mutex<HashSet<Uuid>>,
@@ -218,6 +226,19 @@ impl Worker {
                 return;
             }
         };
+        // IP-literal hosts never reach the resolver: judge them before sending.
+        let refused = reqwest::Url::parse(&webhook.url)
+            .ok()
+            .and_then(|url| self.allowed.check_literal(&url));
+        if let Some(refused) = refused {
+            tracing::warn!(webhook = %webhook.id, error = %refused, "webhooks: refused an internal address");
+            let outcome = Outcome::Failed {
+                status: None,
+                error: refused.to_string(),
+            };
+            self.record(&delivery, lock, outcome, true).await;
+            return;
+        }
         let timestamp = Utc::now().timestamp();
         let Ok(signature) = signature(&webhook.secret, timestamp, &body) else {
             let outcome = Outcome::Failed {
@@ -236,6 +257,9 @@ impl Worker {
             .body(body)
             .send()
             .await;
+        // Only the status is kept, never the body (nor the server's own reason phrase):
+        // what an admin reads back must not be the content of whatever answered.
+        let mut give_up = false;
         let outcome = match response {
             Ok(response) if response.status().is_success() => Outcome::Delivered {
                 status: response.status().as_u16(),
@@ -244,10 +268,14 @@ impl Worker {
                 status: Some(response.status().as_u16()),
                 error: format!("HTTP {}", response.status()),
             },
-            Err(err) => Outcome::Failed {
-                status: err.status().map(|s| s.as_u16()),
-                error: describe(err, self.settings.timeout),
-            },
+            Err(err) => {
+                // A refused destination stays refused: no point in retrying it.
+                give_up = refusal(&err).is_some();
+                Outcome::Failed {
+                    status: err.status().map(|s| s.as_u16()),
+                    error: describe(err, self.settings.timeout),
+                }
+            }
         };
         match &outcome {
             Outcome::Delivered { status } => {
@@ -257,7 +285,7 @@ impl Worker {
                 tracing::warn!(webhook = %webhook.id, seq = event.seq, error = %error, attempt = delivery.attempts + 1, "webhooks: delivery attempt failed")
             }
         }
-        self.record(&delivery, lock, outcome, false).await;
+        self.record(&delivery, lock, outcome, give_up).await;
     }
 
     /// Writes an attempt's outcome, if this worker still holds the claim.
@@ -354,8 +382,23 @@ fn to_delta(duration: Duration) -> TimeDelta {
 
 const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// The guarded resolver's refusal, if that is why a request failed.
+fn refusal(err: &reqwest::Error) -> Option<&Refused> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(error) = cause {
+        if let Some(refused) = error.downcast_ref::<Refused>() {
+            return Some(refused);
+        }
+        cause = error.source();
+    }
+    None
+}
+
 /// A short description of a failed request, without the URL (which may hold credentials).
 fn describe(err: reqwest::Error, timeout: Duration) -> String {
+    if let Some(refused) = refusal(&err) {
+        return refused.to_string();
+    }
     let kind = if err.is_timeout() {
         format!("timed out after {} ms", timeout.as_millis())
     } else if err.is_connect() {

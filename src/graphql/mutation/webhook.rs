@@ -3,15 +3,16 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::auth::Role as AuthRole;
-use crate::events::webhooks::{self, Filters, WebhookChanges};
+use crate::events::webhooks::{self, AllowList, Filters, WebhookChanges};
 use crate::graphql::context::{RoleGuard, database, parse_id};
-use crate::graphql::error::ApiResult;
+use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::object::{CreatedWebhook, DocumentType, EventAction, Stage, Webhook, WebhookDelivery};
 
 /// A webhook to register. Each filter left empty lets every event through.
 #[derive(InputObject)]
 pub struct CreateWebhookInput {
-    /// Where events are POSTed: an absolute `http` or `https` URL.
+    /// Where events are POSTed: an absolute `http` or `https` URL. Its host must be
+    /// public (not loopback, private, link-local, …) unless the server's allow-list names it.
     pub url: String,
     #[graphql(default)]
     pub document_types: Vec<DocumentType>,
@@ -29,6 +30,14 @@ pub struct UpdateWebhookInput {
     pub actions: Option<Vec<EventAction>>,
     pub stages: Option<Vec<Stage>>,
     pub active: Option<bool>,
+}
+
+/// The destinations allowed despite the rule against internal addresses.
+fn allow_list<'c>(ctx: &Context<'c>) -> ApiResult<&'c AllowList> {
+    ctx.data::<AllowList>().map_err(|_| {
+        tracing::error!("the schema was built without the webhook allow-list");
+        ApiError::Internal
+    })
 }
 
 fn convert<T: Copy + Into<U>, U>(values: &[T]) -> Vec<U> {
@@ -52,7 +61,8 @@ impl WebhookMutation {
             actions: convert(&input.actions),
             stages: convert(&input.stages),
         };
-        let (webhook, secret) = webhooks::create(database(ctx)?, &input.url, &filters).await?;
+        let (webhook, secret) =
+            webhooks::create(database(ctx)?, allow_list(ctx)?, &input.url, &filters).await?;
         Ok(CreatedWebhook {
             secret,
             webhook: Webhook(webhook),
@@ -74,7 +84,9 @@ impl WebhookMutation {
             stages: input.stages.as_deref().map(convert),
             active: input.active,
         };
-        Ok(Webhook(webhooks::update(database(ctx)?, id, changes).await?))
+        Ok(Webhook(
+            webhooks::update(database(ctx)?, allow_list(ctx)?, id, changes).await?,
+        ))
     }
 
     /// Deletes a webhook and all its deliveries, pending ones included. Returns what it was.
