@@ -4,13 +4,12 @@
 use std::time::Duration;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::FromRequestParts;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
@@ -24,6 +23,7 @@ use crate::auth::{self, AuthError};
 use crate::db::Database;
 use crate::events::EventBus;
 use crate::events::webhooks::{self, WebhookSettings};
+use crate::graphiql;
 use crate::graphql::error::ApiError;
 use crate::graphql::loader::Loaders;
 use crate::graphql::{AppSchema, build_schema};
@@ -85,10 +85,12 @@ impl AppState {
     }
 }
 
-/// The whole application as a router: `/graphql` (POST queries, GET GraphiQL) and `/healthz`.
+/// The whole application as a router: `/graphql` (POST queries, GET GraphiQL),
+/// GraphiQL's files under `/graphiql/` and `/healthz`.
 pub fn app(state: AppState, settings: &HttpSettings) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql))
+        .merge(graphiql::routes())
         .route("/healthz", get(healthz))
         .with_state(state)
         .layer(cors(&settings.cors_allowed_origins))
@@ -128,13 +130,7 @@ async fn graphql_get(State(state): State<AppState>, request: axum::extract::Requ
     let (mut parts, _body) = request.into_parts();
     let upgrade = parts.headers.get(header::UPGRADE).and_then(|v| v.to_str().ok());
     if !upgrade.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .finish(),
-        )
-        .into_response();
+        return graphiql::page(&parts.headers);
     }
     let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
         Ok(protocol) => protocol,
