@@ -171,13 +171,22 @@ impl Browser {
 
     /// Waits, in the page, until `script` returns something other than `null`,
     /// `undefined` or `false`, and returns that; panics naming `what` after [`PATIENCE`].
-    /// The page checks on every animation frame, so this waits on the condition itself.
     pub async fn wait_until(&self, what: &str, script: &str, args: Value) -> Value {
+        // A second less than the session's script timeout, so the page answers first.
+        let within = PATIENCE - Duration::from_secs(1);
+        self.wait_for(script, args, within)
+            .await
+            .unwrap_or_else(|| panic!("timed out waiting for {what}"))
+    }
+
+    /// Like [`Browser::wait_until`], but gives up with `None` after `within`.
+    /// The page checks on every animation frame, so this waits on the condition itself.
+    pub async fn wait_for(&self, script: &str, args: Value, within: Duration) -> Option<Value> {
         let waiter = format!(
             "const done = arguments[arguments.length - 1];
              const args = Array.prototype.slice.call(arguments, 0, -1);
              const check = function () {{ {script} }};
-             const deadline = Date.now() + {patience};
+             const deadline = Date.now() + {within};
              (function poll() {{
                let value;
                try {{ value = check.apply(null, args); }} catch (e) {{ value = null; }}
@@ -185,7 +194,7 @@ impl Browser {
                if (Date.now() > deadline) return done(null);
                requestAnimationFrame(poll);
              }})();",
-            patience = PATIENCE.as_millis() - 1000,
+            within = within.min(PATIENCE - Duration::from_secs(1)).as_millis(),
         );
         let value = self
             .command(
@@ -194,8 +203,7 @@ impl Browser {
                 json!({ "script": waiter, "args": args }),
             )
             .await;
-        assert!(!value.is_null(), "timed out waiting for {what}");
-        value
+        Some(value).filter(|value| !value.is_null())
     }
 
     /// Everything the page wrote to the console, as `LEVEL message` lines.

@@ -116,9 +116,11 @@ async fn a_file_graphiql_does_not_have_is_not_found() {
 
 const PUBLISHED: &str = "{ published: therapies { totalCount } }";
 const DRAFTS: &str = "{ drafts: therapies(stage: DRAFT) { totalCount } }";
+const DRAFT_CHANGES: &str =
+    "subscription DraftChanges { contentChanged(stage: DRAFT) { documentType stage } }";
 
-/// Types queries into GraphiQL, runs them with the button and with Ctrl-Enter, and
-/// adds a token in the header editor, with no network but loopback.
+/// Types queries into GraphiQL, runs them with the button and with Ctrl-Enter, adds
+/// a token in the header editor and subscribes, with no network but loopback.
 #[tokio::test]
 async fn graphiql_runs_queries_in_a_browser_that_can_reach_only_loopback() {
     let Some(browser) = Browser::start().await else {
@@ -162,6 +164,27 @@ async fn graphiql_runs_queries_in_a_browser_that_can_reach_only_loopback() {
     let shown = shown_response(&browser, "drafts").await;
     assert_eq!(shown, app.call(As::Editor, DRAFTS, json!({})).await);
     assert!(shown.get("errors").is_none(), "{shown}");
+
+    // A subscription over ws://, where the header editor's token goes in `connection_init`.
+    browser.click(&query_editor).await;
+    browser.type_keys(&[CONTROL], "a").await;
+    browser.type_keys(&[], DRAFT_CHANGES).await;
+    // GraphiQL picks HTTP or WebSocket from its parse of the editor, which lags the
+    // typing; the tab takes the operation's name once that parse has caught up.
+    browser
+        .wait_until(
+            "GraphiQL to parse the subscription",
+            "const tab = document.querySelector('.graphiql-tab-active');
+             return tab !== null && tab.textContent.includes('DraftChanges');",
+            json!([]),
+        )
+        .await;
+    browser.type_keys(&[CONTROL], ENTER).await;
+    let event = first_event_shown(&browser, &app).await;
+    assert_eq!(
+        event,
+        json!({ "data": { "contentChanged": { "documentType": "CONDITION", "stage": "DRAFT" } } })
+    );
 
     // The settings dialog, whose scroll lock is the one inline style the policy allows.
     let settings = browser
@@ -216,6 +239,41 @@ async fn graphiql_runs_queries_in_a_browser_that_can_reach_only_loopback() {
     // missing description, are not ours to fix.)
     let errors: Vec<&String> = console.iter().filter(|line| line.starts_with("SEVERE")).collect();
     assert_eq!(errors, Vec::<&String>::new(), "errors on the console {seen}");
+}
+
+/// Makes draft changes until GraphiQL's response pane shows one, and returns it.
+/// The server starts listening a moment after GraphiQL subscribes, with no sign a
+/// page or a test can see, so a change made too early is missed: each attempt waits
+/// for the pane, and the next change is the marker that tells whether it is listening.
+async fn first_event_shown(browser: &Browser, app: &TestApp) -> Value {
+    for attempt in 1..=20 {
+        app.data(
+            As::Editor,
+            "mutation($slug: String!, $name: String!) { createCondition(input: { slug: $slug, name: $name }) { slug } }",
+            json!({ "slug": format!("graphiql-{attempt}"), "name": format!("GraphiQL {attempt}") }),
+        )
+        .await;
+        let shown = browser
+            .wait_for(
+                "const pane = document.querySelector('.graphiql-response .CodeMirror');
+                 const text = pane && pane.CodeMirror.getValue();
+                 return text && text.includes('\"contentChanged\"') ? text : null;",
+                json!([]),
+                std::time::Duration::from_secs(1),
+            )
+            .await;
+        if let Some(text) = shown {
+            let text = text.as_str().unwrap();
+            return serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        }
+    }
+    let screenshot = std::env::temp_dir().join("cca-graphiql.png");
+    browser.screenshot(&screenshot).await;
+    panic!(
+        "no change reached GraphiQL's subscription (the window is in {}); console: {:#?}",
+        screenshot.display(),
+        browser.console().await
+    );
 }
 
 /// The JSON in GraphiQL's response pane, once it holds `field`.
