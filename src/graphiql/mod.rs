@@ -15,7 +15,8 @@ use axum::routing::get;
 use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
 
-/// The pinned versions, named once; the README and the file names follow them.
+/// The pinned versions, which name the served files. The `include_bytes!` paths
+/// below spell them again (a macro cannot take a constant): update both together.
 pub const GRAPHIQL_VERSION: &str = "4.1.2";
 pub const REACT_VERSION: &str = "18.3.1";
 
