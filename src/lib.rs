@@ -12,6 +12,8 @@ pub mod content;
 pub mod db;
 /// The event log and everything that reads it.
 pub mod events;
+/// GraphiQL, served offline from the binary behind a strict Content-Security-Policy.
+pub mod graphiql;
 /// The GraphQL schema: thin resolvers, objects, inputs, DataLoaders, error codes.
 pub mod graphql;
 /// Prometheus metrics kept by the request pipeline, the query guard and sockets.

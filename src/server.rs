@@ -9,14 +9,13 @@ mod websocket;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::http::WebSocketProtocols;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -33,6 +32,7 @@ use crate::auth;
 use crate::db::Database;
 use crate::events::EventBus;
 use crate::events::webhooks::{self, AllowList, WebhookSettings};
+use crate::graphiql;
 use crate::graphql::error::ApiError;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::loader::Loaders;
@@ -159,11 +159,13 @@ impl AppState {
 }
 
 /// The whole application as a router: `/graphql` (POST and GET queries, GET
-/// GraphiQL, WebSocket upgrades), `/healthz`, `/readyz` and `/metrics`.
+/// GraphiQL, WebSocket upgrades), GraphiQL's files under `/graphiql/`, `/healthz`,
+/// `/readyz` and `/metrics`.
 pub fn app(state: AppState, settings: &HttpSettings) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .merge(graphiql::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -253,13 +255,7 @@ async fn graphql_get(State(state): State<AppState>, request: axum::extract::Requ
         if state.production {
             return (StatusCode::NOT_FOUND, "GraphiQL is off in production mode").into_response();
         }
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .finish(),
-        )
-        .into_response();
+        return graphiql::page(&parts.headers);
     }
     let request = graphql_http::from_query_string(query_string);
     graphql_http::respond(&state, Method::GET, &parts.headers, request).await

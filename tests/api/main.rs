@@ -1,6 +1,7 @@
 //! Integration tests, one binary. Each test gets its own fresh database: a temporary
 //! SQLite file, or a uniquely named PostgreSQL database when `TEST_DATABASE_URL` is set.
 
+mod browser;
 mod helpers;
 
 mod access;
@@ -10,6 +11,7 @@ mod delta_sync;
 mod drafts;
 mod errors;
 mod event_log;
+mod graphiql;
 mod graphql_http;
 mod history;
 mod http;
