@@ -19,7 +19,7 @@ use entity::{
 };
 use sea_orm::{
     AccessMode, ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IsolationLevel, QueryFilter, QuerySelect, TransactionTrait,
+    DatabaseTransaction, EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -206,8 +206,10 @@ async fn page(db: &impl ConnectionTrait, from: Position, first: u64) -> Result<F
     let has_more = order.len() as u64 > first;
     order.truncate(first as usize);
 
+    let seen = ever_public(db, &order, &rows, &public_ends, horizon).await?;
     let changes = order
         .iter()
+        .filter(|(_, key)| seen.contains(key))
         .map(|&(seq, (document_type, id))| {
             let public = rows.get(&(document_type, id)).filter(|data| {
                 visibility::parents(document_type, data)
@@ -244,6 +246,83 @@ async fn page(db: &impl ConnectionTrait, from: Position, first: u64) -> Result<F
         cursor: encode(cursor),
         has_more,
     })
+}
+
+/// Which of these documents the public could ever see. Only they can be in a
+/// client's copy, so only they get a deletion: the feed never names a document
+/// that public queries never showed.
+async fn ever_public(
+    db: &impl ConnectionTrait,
+    order: &[(i64, Key)],
+    rows: &BTreeMap<Key, serde_json::Value>,
+    public_ends: &HashSet<Uuid>,
+    horizon: i64,
+) -> Result<HashSet<Key>> {
+    let mut seen = HashSet::new();
+    let mut hidden: HashMap<Uuid, (DocumentType, Option<Vec<Uuid>>)> = HashMap::new();
+    for &(_, (document_type, id)) in order {
+        match rows.get(&(document_type, id)) {
+            Some(data) => {
+                let ends: Vec<Uuid> = visibility::parents(document_type, data)
+                    .into_iter()
+                    .map(|(_, end)| end)
+                    .collect();
+                if ends.iter().all(|end| public_ends.contains(end)) {
+                    seen.insert((document_type, id));
+                } else {
+                    hidden.insert(id, (document_type, Some(ends)));
+                }
+            }
+            None => {
+                hidden.insert(id, (document_type, None));
+            }
+        }
+    }
+    // What a document without a published row hung on, from its last snapshot.
+    let gone: Vec<Uuid> = hidden
+        .iter()
+        .filter(|(_, (_, ends))| ends.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    if !gone.is_empty() {
+        let snapshots: Vec<(Uuid, Option<serde_json::Value>)> = Entity::find()
+            .select_only()
+            .columns([Column::DocumentId, Column::Snapshot])
+            .filter(Column::DocumentId.is_in(gone))
+            .filter(Column::Stage.eq(Stage::Published))
+            .filter(Column::Action.is_in(PUBLISHED_STAGE_ACTIONS))
+            .filter(Column::Seq.lte(horizon))
+            .order_by_asc(Column::Seq)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, snapshot) in snapshots {
+            if let (Some((document_type, ends)), Some(snapshot)) = (hidden.get_mut(&id), snapshot) {
+                *ends = Some(
+                    visibility::parents(*document_type, &snapshot)
+                        .into_iter()
+                        .map(|(_, end)| end)
+                        .collect(),
+                );
+            }
+        }
+    }
+    let mut ids: HashSet<Uuid> = hidden.keys().copied().collect();
+    ids.extend(
+        hidden
+            .values()
+            .flat_map(|(_, ends)| ends.iter().flatten().copied()),
+    );
+    let timelines = Timelines::load(db, &ids, horizon).await?;
+    for (id, (document_type, ends)) in hidden {
+        // Purged snapshots no longer tell the ends: judge by the document alone
+        // rather than leave a copy behind in a client.
+        let ends = ends.unwrap_or_default();
+        if timelines.ever_together(id, &ends) {
+            seen.insert((document_type, id));
+        }
+    }
+    Ok(seen)
 }
 
 /// Whether other documents hang on documents of this type.

@@ -87,6 +87,16 @@ impl Timelines {
         before > 0 && events[before - 1].1
     }
 
+    /// Whether `id` and every one of `parents` were ever published at the same time.
+    pub fn ever_together(&self, id: Uuid, parents: &[Uuid]) -> bool {
+        let all = || std::iter::once(&id).chain(parents);
+        // Whenever that held, it held right after one of their events.
+        all()
+            .filter_map(|doc| self.0.get(doc))
+            .flatten()
+            .any(|&(seq, _)| all().all(|&doc| self.public_at(doc, seq)))
+    }
+
     /// The last event at which `id` became public or stopped being so (a republish
     /// of a published document is neither); 0 if it never was public.
     pub fn last_flip(&self, id: Uuid) -> i64 {

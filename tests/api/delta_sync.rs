@@ -16,11 +16,24 @@ type Store = BTreeMap<(String, String), Value>;
 const CHANGES: &str = "query($since: String, $first: Int) { changes(since: $since, first: $first) { cursor hasMore changes { kind documentType documentId data } } }";
 
 /// What a client holds after applying the feed from `since` onto `store`.
-async fn sync(app: &TestApp, mut store: Store, since: Option<String>) -> (Store, String) {
+async fn sync(app: &TestApp, store: Store, since: Option<String>) -> (Store, String) {
+    let (store, cursor, _) = replay(app, store, since, 7).await;
+    (store, cursor)
+}
+
+/// Applies the feed from `since` onto `store` in pages of `first`; returns the
+/// store, the last cursor and every change received.
+async fn replay(
+    app: &TestApp,
+    mut store: Store,
+    since: Option<String>,
+    first: u64,
+) -> (Store, String, Vec<Value>) {
     let mut cursor = since;
+    let mut received = Vec::new();
     for _ in 0..1000 {
         let page = app
-            .data(As::Public, CHANGES, json!({ "since": cursor, "first": 7 }))
+            .data(As::Public, CHANGES, json!({ "since": cursor, "first": first }))
             .await["changes"]
             .clone();
         for change in page["changes"].as_array().unwrap() {
@@ -32,10 +45,11 @@ async fn sync(app: &TestApp, mut store: Store, since: Option<String>) -> (Store,
                 "UPSERT" => store.insert(key, change["data"].clone()),
                 _ => store.remove(&key),
             };
+            received.push(change.clone());
         }
         cursor = Some(page["cursor"].as_str().unwrap().to_owned());
         if !page["hasMore"].as_bool().unwrap() {
-            return (store, cursor.unwrap());
+            return (store, cursor.unwrap(), received);
         }
     }
     panic!("the feed never ended");
@@ -384,4 +398,322 @@ async fn a_bad_cursor_or_page_size_is_refused() {
     assert_eq!(bad_cursor["errors"][0]["extensions"]["field"], "since");
     let too_many = app.call(As::Public, CHANGES, json!({ "first": 501 })).await;
     assert_eq!(too_many["errors"][0]["extensions"]["field"], "first");
+}
+
+/// Runs an editor mutation that must succeed; returns its data.
+async fn edit(app: &TestApp, query: &str, variables: Value) -> Value {
+    app.data(As::Editor, query, variables).await
+}
+
+async fn publish_therapy(app: &TestApp, id: &str) {
+    edit(
+        app,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+}
+
+async fn unpublish_therapy(app: &TestApp, id: &str) {
+    edit(
+        app,
+        "mutation($id: ID!) { unpublishTherapy(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+}
+
+/// Asserts that a client replaying the whole feed, and one catching up from
+/// `checkpoint`, both hold exactly what public queries show; returns the caught-up
+/// store, its cursor and the changes the catch-up received.
+async fn assert_in_step(
+    app: &TestApp,
+    checkpoint: (Store, String),
+    what: &str,
+) -> (Store, String, Vec<Value>) {
+    let expected = public_view(app).await;
+    let (from_start, _, _) = replay(app, Store::new(), None, 7).await;
+    assert_eq!(comparable(&from_start), expected, "{what}: replay from the start");
+    let (store, cursor) = checkpoint;
+    let caught_up = replay(app, store, Some(cursor), 7).await;
+    assert_eq!(comparable(&caught_up.0), expected, "{what}: catching up");
+    caught_up
+}
+
+fn count(store: &Store, kind: &str) -> usize {
+    store.keys().filter(|(k, _)| k == kind).count()
+}
+
+#[tokio::test]
+async fn a_corrected_answer_is_never_served_again_once_the_correction_is_published() {
+    // Arrange: an answer published with a mistake, held by a client…
+    let app = TestApp::new().await;
+    let faq = app
+        .data(
+            As::Public,
+            "{ therapy(slug: \"prolotherapy\") { faqs { id version } } }",
+            json!({}),
+        )
+        .await["therapy"]["faqs"][0]
+        .clone();
+    let correct = "mutation($id: ID!, $v: Int!, $a: String!) { updateFaq(id: $id, expectedVersion: $v, input: { answer: $a }) { version } }";
+    let publish = "mutation($id: ID!) { publishFaq(id: $id) { id } }";
+    edit(
+        &app,
+        correct,
+        json!({ "id": faq["id"], "v": faq["version"], "a": "Mistaken: ten sessions a day." }),
+    )
+    .await;
+    edit(&app, publish, json!({ "id": faq["id"] })).await;
+    let held = sync(&app, Store::new(), None).await;
+    assert!(
+        format!("{:?}", held.0).contains("Mistaken: ten sessions a day."),
+        "the mistake was public before the correction"
+    );
+
+    // Act: …then corrected and published again.
+    let version = faq["version"].as_i64().unwrap() + 1;
+    edit(
+        &app,
+        correct,
+        json!({ "id": faq["id"], "v": version, "a": "One session a month." }),
+    )
+    .await;
+    edit(&app, publish, json!({ "id": faq["id"] })).await;
+
+    // Assert: no replay, from the start or from the client's cursor, page by page
+    // or all at once, carries the old text.
+    for first in [1, 7, 500] {
+        let (store, _, received) = replay(&app, Store::new(), None, first).await;
+        let text = serde_json::to_string(&received).unwrap();
+        assert!(
+            !text.contains("Mistaken"),
+            "pages of {first} replay the superseded text"
+        );
+        let key = ("FAQ".to_owned(), faq["id"].as_str().unwrap().to_owned());
+        assert_eq!(store[&key]["answer"], "One session a month.");
+    }
+    let (store, _, received) = assert_in_step(&app, held, "after the correction").await;
+    assert!(!serde_json::to_string(&received).unwrap().contains("Mistaken"));
+    assert!(!format!("{store:?}").contains("Mistaken"));
+}
+
+#[tokio::test]
+async fn children_leave_the_feed_with_their_therapy_and_come_back_with_it() {
+    // Arrange: a therapy never published whose FAQ entry and benefit are published…
+    let app = TestApp::new().await;
+    let prolotherapy = prolotherapy_id(&app).await;
+    let cupping = edit(
+        &app,
+        "mutation { createTherapy(input: { slug: \"cupping\", name: \"Cupping\" }) { id } }",
+        json!({}),
+    )
+    .await["createTherapy"]["id"]
+        .clone();
+    let faq = edit(
+        &app,
+        "mutation($t: ID!) { createFaq(input: { therapyId: $t, question: \"Does cupping leave marks?\", answer: \"For a few days.\" }) { id } }",
+        json!({ "t": cupping }),
+    )
+    .await["createFaq"]["id"]
+        .clone();
+    let benefit = edit(
+        &app,
+        "mutation($t: ID!) { createBenefit(input: { therapyId: $t, title: \"Relaxing\", body: \"Very.\" }) { id } }",
+        json!({ "t": cupping }),
+    )
+    .await["createBenefit"]["id"]
+        .clone();
+    edit(
+        &app,
+        "mutation($id: ID!) { publishFaq(id: $id) { id } }",
+        json!({ "id": faq }),
+    )
+    .await;
+    edit(
+        &app,
+        "mutation($id: ID!) { publishBenefit(id: $id) { id } }",
+        json!({ "id": benefit }),
+    )
+    .await;
+
+    // Assert: …are nowhere in the feed, not even as a deletion.
+    let (start, cursor, received) = replay(&app, Store::new(), None, 7).await;
+    assert_eq!(comparable(&start), public_view(&app).await);
+    let text = serde_json::to_string(&received).unwrap();
+    for hidden in [&faq, &benefit, &cupping] {
+        assert!(
+            !text.contains(hidden.as_str().unwrap()),
+            "the feed names {hidden}"
+        );
+    }
+    assert!(!text.contains("cupping"), "{text}");
+    let seeded_children = (
+        count(&start, "FAQ"),
+        count(&start, "BENEFIT"),
+        count(&start, "THERAPY_SECTION"),
+    );
+    assert_eq!(seeded_children, (4, 3, 6));
+
+    // Act: unpublish the seeded page, its children left published.
+    unpublish_therapy(&app, &prolotherapy).await;
+
+    // Assert: its children and links leave every client's copy.
+    let (store, cursor, received) = assert_in_step(&app, (start.clone(), cursor), "unpublished").await;
+    assert_eq!(
+        (
+            count(&store, "THERAPY"),
+            count(&store, "FAQ"),
+            count(&store, "BENEFIT"),
+            count(&store, "THERAPY_SECTION")
+        ),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(
+        (
+            count(&store, "THERAPY_CONDITION"),
+            count(&store, "THERAPY_PRACTITIONER")
+        ),
+        (0, 0)
+    );
+    assert!(received.iter().all(|c| c["kind"] == "DELETE"), "{received:#?}");
+
+    // Act: publish it again.
+    publish_therapy(&app, &prolotherapy).await;
+
+    // Assert: they come back, as they are.
+    let (store, cursor, received) = assert_in_step(&app, (store, cursor), "republished").await;
+    assert_eq!(comparable(&store), comparable(&start));
+    assert!(received.iter().all(|c| c["kind"] == "UPSERT"), "{received:#?}");
+
+    // Act: publish the therapy whose children were published all along.
+    publish_therapy(&app, cupping.as_str().unwrap()).await;
+
+    // Assert: they appear with it.
+    let (store, _, _) = assert_in_step(&app, (store, cursor), "cupping published").await;
+    assert!(store.contains_key(&("FAQ".to_owned(), faq.as_str().unwrap().to_owned())));
+    assert!(store.contains_key(&("BENEFIT".to_owned(), benefit.as_str().unwrap().to_owned())));
+}
+
+#[tokio::test]
+async fn links_to_draft_only_documents_appear_only_while_both_ends_are_published() {
+    // Arrange: the page linked to a condition and a practitioner that are drafts only.
+    let app = TestApp::new().await;
+    let prolotherapy = prolotherapy_id(&app).await;
+    let checkpoint = sync(&app, Store::new(), None).await;
+    let condition = edit(
+        &app,
+        "mutation { createCondition(input: { slug: \"tennis-elbow\", name: \"Tennis elbow\" }) { id } }",
+        json!({}),
+    )
+    .await["createCondition"]["id"]
+        .clone();
+    let practitioner = edit(
+        &app,
+        "mutation { createPractitioner(input: { slug: \"dr-new\", name: \"Dr. New\" }) { id } }",
+        json!({}),
+    )
+    .await["createPractitioner"]["id"]
+        .clone();
+    let link = edit(
+        &app,
+        "mutation($t: ID!, $c: ID!) { linkCondition(input: { therapyId: $t, conditionId: $c, suitability: RESPONDS_WELL }) { id } }",
+        json!({ "t": prolotherapy, "c": condition }),
+    )
+    .await["linkCondition"]["id"]
+        .clone();
+    edit(
+        &app,
+        "mutation($t: ID!, $p: ID!) { linkPractitioner(therapyId: $t, practitionerId: $p) { id } }",
+        json!({ "t": prolotherapy, "p": practitioner }),
+    )
+    .await;
+    publish_therapy(&app, &prolotherapy).await;
+
+    // Assert: the links are published with the page but shown nowhere.
+    let (store, cursor, received) = assert_in_step(&app, checkpoint, "links published").await;
+    let text = serde_json::to_string(&received).unwrap();
+    for hidden in [&condition, &practitioner, &link] {
+        assert!(
+            !text.contains(hidden.as_str().unwrap()),
+            "the feed names {hidden}: {text}"
+        );
+    }
+
+    // Act: publish both ends.
+    edit(
+        &app,
+        "mutation($id: ID!) { publishCondition(id: $id) { id } }",
+        json!({ "id": condition }),
+    )
+    .await;
+    edit(
+        &app,
+        "mutation($id: ID!) { publishPractitioner(id: $id) { id } }",
+        json!({ "id": practitioner }),
+    )
+    .await;
+
+    // Assert: the links come with them.
+    let (store, cursor, _) = assert_in_step(&app, (store, cursor), "ends published").await;
+    assert!(store.contains_key(&("THERAPY_CONDITION".to_owned(), link.as_str().unwrap().to_owned())));
+    let practitioner_links = count(&store, "THERAPY_PRACTITIONER");
+    assert_eq!(practitioner_links, 2);
+
+    // Act: unpublish the condition again.
+    edit(
+        &app,
+        "mutation($id: ID!) { unpublishCondition(id: $id) { id } }",
+        json!({ "id": condition }),
+    )
+    .await;
+
+    // Assert: its link goes with it.
+    let (store, _, _) = assert_in_step(&app, (store, cursor), "condition unpublished").await;
+    assert!(!store.contains_key(&("THERAPY_CONDITION".to_owned(), link.as_str().unwrap().to_owned())));
+}
+
+#[tokio::test]
+async fn a_cursor_inside_one_events_changes_gives_the_same_page_every_time_and_old_cursors_still_work() {
+    // Arrange: one write that hides many documents at once.
+    let app = TestApp::new().await;
+    let prolotherapy = prolotherapy_id(&app).await;
+    let (start, cursor) = sync(&app, Store::new(), None).await;
+    unpublish_therapy(&app, &prolotherapy).await;
+
+    // Act: page through it two at a time, asking for every page twice.
+    let mut since = cursor.clone();
+    let mut pages = 0;
+    let mut received = Vec::new();
+    loop {
+        let page = app
+            .data(As::Public, CHANGES, json!({ "since": since, "first": 2 }))
+            .await["changes"]
+            .clone();
+        let again = app
+            .data(As::Public, CHANGES, json!({ "since": since, "first": 2 }))
+            .await["changes"]
+            .clone();
+        assert_eq!(page, again, "the same cursor gave two different pages");
+        received.extend(page["changes"].as_array().unwrap().iter().cloned());
+        pages += 1;
+        since = page["cursor"].as_str().unwrap().to_owned();
+        if !page["hasMore"].as_bool().unwrap() {
+            break;
+        }
+    }
+
+    // Assert: every change came once, as a catch-up in one page has them.
+    let (_, _, whole) = replay(&app, start, Some(cursor), 500).await;
+    assert_eq!(received, whole);
+    assert!(pages > 5, "only {pages} pages");
+    let seqs: Vec<&Value> = received.iter().map(|c| &c["seq"]).collect();
+    assert!(
+        seqs.windows(2).any(|w| w[0] == w[1]),
+        "no event moved several documents"
+    );
+    // A cursor of the older form (a log position alone) still reads.
+    let old = clinic_content_api::events::log::seq_cursor("feed", 0);
+    let (from_old, _, _) = replay(&app, Store::new(), Some(old), 100).await;
+    assert_eq!(comparable(&from_old), public_view(&app).await);
 }
