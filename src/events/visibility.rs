@@ -166,3 +166,54 @@ pub async fn public_events(db: &impl ConnectionTrait, events: &[Event]) -> Resul
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timelines(entries: &[(Uuid, &[(i64, bool)])]) -> Timelines {
+        Timelines(entries.iter().map(|(id, t)| (*id, t.to_vec())).collect())
+    }
+
+    #[test]
+    fn a_document_is_public_from_its_publication_to_its_unpublication() {
+        let id = Uuid::now_v7();
+        let t = timelines(&[(id, &[(3, true), (5, true), (8, false)])]);
+        assert_eq!(
+            (1..=9).map(|seq| t.public_at(id, seq)).collect::<Vec<_>>(),
+            [false, false, true, true, true, true, true, false, false]
+        );
+        assert!(!t.public_at(Uuid::now_v7(), 4), "never published");
+        // Republishing at 5 changed nothing the public can see.
+        assert_eq!(t.last_flip(id), 8);
+        let republished = timelines(&[(id, &[(3, true), (5, true)])]);
+        assert_eq!(republished.last_flip(id), 3);
+        assert_eq!(timelines(&[]).last_flip(id), 0);
+    }
+
+    #[test]
+    fn a_child_was_public_only_if_it_and_its_therapy_were_published_at_once() {
+        let (child, therapy) = (Uuid::now_v7(), Uuid::now_v7());
+        let apart = timelines(&[(child, &[(2, true), (4, false)]), (therapy, &[(5, true)])]);
+        assert!(!apart.ever_together(child, &[therapy]));
+        let overlapping = timelines(&[(child, &[(2, true)]), (therapy, &[(5, true), (6, false)])]);
+        assert!(overlapping.ever_together(child, &[therapy]));
+        assert!(apart.ever_together(therapy, &[]));
+    }
+
+    #[test]
+    fn parents_are_read_from_the_api_field_names() {
+        let (therapy, condition) = (Uuid::now_v7(), Uuid::now_v7());
+        let link = serde_json::json!({ "therapyId": therapy, "conditionId": condition });
+        assert_eq!(
+            parents(DocumentType::TherapyCondition, &link),
+            [
+                (DocumentType::Therapy, therapy),
+                (DocumentType::Condition, condition)
+            ]
+        );
+        let clinic_faq = serde_json::json!({ "therapyId": null });
+        assert_eq!(parents(DocumentType::Faq, &clinic_faq), []);
+        assert_eq!(parents(DocumentType::Therapy, &link), []);
+    }
+}

@@ -396,6 +396,16 @@ async fn a_bad_cursor_or_page_size_is_refused() {
     let bad_cursor = app.call(As::Public, CHANGES, json!({ "since": "garbage" })).await;
     assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
     assert_eq!(bad_cursor["errors"][0]["extensions"]["field"], "since");
+    let log = clinic_content_api::events::log::tagged_cursor;
+    for forged in [
+        log("feed", "7:NO_SUCH_TYPE:01a21bd5-2e4d-71cd-8f2c-acf21e04596c"),
+        log("feed", "7:FAQ:not-a-uuid"),
+        log("feed", "7:FAQ"),
+        log("event", "7"),
+    ] {
+        let refused = app.call(As::Public, CHANGES, json!({ "since": forged })).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{forged}");
+    }
     let too_many = app.call(As::Public, CHANGES, json!({ "first": 501 })).await;
     assert_eq!(too_many["errors"][0]["extensions"]["field"], "first");
 }
