@@ -4,6 +4,7 @@
 //! each new event. It wakes when this instance commits a write, when PostgreSQL
 //! notifies that another instance did (`LISTEN`), and every poll interval anyway,
 //! so a dropped notification or a reconnect loses nothing: the log is the truth.
+//! It judges once, for all subscribers, what of each event the public may see.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +13,17 @@ use entity::content_event::Model as Event;
 use sea_orm::DatabaseBackend;
 use tokio::sync::{Notify, broadcast};
 
-use super::log;
+use super::{log, visibility};
 use crate::db::Database;
+
+/// One committed event, and what of it the public may see.
+#[derive(Debug)]
+pub struct BusEvent {
+    pub event: Event,
+    /// The event as public subscribers get it; `None` when public queries would
+    /// not have shown the change (see [`visibility::public_events`]).
+    pub public: Option<Event>,
+}
 
 /// How many events a slow subscriber may fall behind before it is told it lagged.
 const CAPACITY: usize = 1024;
@@ -26,7 +36,7 @@ pub struct EventBus {
 }
 
 struct Inner {
-    sender: broadcast::Sender<Arc<Event>>,
+    sender: broadcast::Sender<Arc<BusEvent>>,
     wake: Notify,
 }
 
@@ -48,7 +58,7 @@ impl EventBus {
     }
 
     /// Events committed from now on, in log order.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<BusEvent>> {
         self.inner.sender.subscribe()
     }
 
@@ -71,11 +81,11 @@ impl EventBus {
 async fn tail(db: Database, bus: EventBus, mut last: i64) {
     loop {
         loop {
-            match log::after(db.conn(), last, 500).await {
+            match read(&db, last).await {
                 Ok(events) if events.is_empty() => break,
                 Ok(events) => {
                     for event in events {
-                        last = event.seq;
+                        last = event.event.seq;
                         // No receiver is fine: nobody is listening right now.
                         let _ = bus.inner.sender.send(Arc::new(event));
                     }
@@ -88,6 +98,17 @@ async fn tail(db: Database, bus: EventBus, mut last: i64) {
         }
         let _ = tokio::time::timeout(POLL_INTERVAL, bus.inner.wake.notified()).await;
     }
+}
+
+/// The next events after `last`, each with its public view.
+async fn read(db: &Database, last: i64) -> crate::content::Result<Vec<BusEvent>> {
+    let events = log::after(db.conn(), last, 500).await?;
+    let public = visibility::public_events(db.conn(), &events).await?;
+    Ok(events
+        .into_iter()
+        .zip(public)
+        .map(|(event, public)| BusEvent { event, public })
+        .collect())
 }
 
 /// Relays PostgreSQL notifications from every instance to this instance's tailer,

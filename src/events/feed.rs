@@ -1,16 +1,30 @@
-//! The delta-sync feed for offline clients: what changed in published content
-//! since a cursor. Applying the feed in order — upsert the data, drop deleted
-//! ids — from the start or from any cursor it gave leaves a client holding
-//! exactly the published content set.
+//! The delta-sync feed for offline clients: what changed in the public view since
+//! a cursor. Applying the feed in order — upsert the data, drop deleted ids — from
+//! the start or from any cursor it gave leaves a client holding exactly what public
+//! queries show.
+//!
+//! The feed is derived from the event log, not replayed from it: each document that
+//! changed comes once, with its current public state (its published row, or a
+//! deletion when the public cannot see it). A document's place in the feed is the
+//! last event that changed what the public sees of it — its own publication,
+//! unpublication or deletion, or its therapy (or a link's other end) becoming public
+//! or ceasing to be. So superseded texts are never served, children come and go
+//! with their therapy, and links with their ends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use entity::content_event::{Column, Entity, Model as Event};
-use entity::{DocumentType, EventAction};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::content_event::{Column, Entity};
+use entity::{
+    DocumentType, benefit, faq, therapy_condition as tc, therapy_practitioner as tp, therapy_section,
+};
+use sea_orm::{
+    AccessMode, ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::log;
+use super::visibility::{self, PUBLISHED_STAGE_ACTIONS, Timelines};
 use crate::content::document::{self, Document};
 use crate::content::{ContentError, Result, Stage, links, snapshot};
 
@@ -27,7 +41,7 @@ pub enum FeedChange {
         id: Uuid,
         data: serde_json::Value,
     },
-    /// The document is no longer published: drop it.
+    /// The public cannot see the document (any more): drop it.
     Delete {
         seq: i64,
         document_type: DocumentType,
@@ -44,88 +58,328 @@ pub struct Feed {
     pub has_more: bool,
 }
 
-fn encode(seq: i64) -> String {
-    log::seq_cursor("feed", seq)
+type Key = (DocumentType, Uuid);
+
+/// A place in the feed. Changes are ordered by the event that placed them, then
+/// by document type and id (one event can move many documents, e.g. a therapy's
+/// children): everything before `seq` has been given, and of the changes at `seq`
+/// those up to `after`, or all of them when `after` is `None`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Position {
+    seq: i64,
+    after: Option<Key>,
 }
 
-fn decode(cursor: &str) -> Result<i64> {
-    log::parse_seq_cursor("feed", "since", cursor)
+const TAG: &str = "feed";
+
+fn encode(position: Position) -> String {
+    match position.after {
+        // The plain form is what earlier versions gave out; it still means the same.
+        None => log::seq_cursor(TAG, position.seq),
+        Some((document_type, id)) => log::tagged_cursor(
+            TAG,
+            &format!("{}:{}:{id}", position.seq, document_type.to_value()),
+        ),
+    }
 }
 
-/// Changes to published content after `since` (from the start when `None`).
-pub async fn changes(db: &impl ConnectionTrait, since: Option<&str>, first: u64) -> Result<Feed> {
+fn decode(cursor: &str) -> Result<Position> {
+    let body = log::parse_tagged_cursor(TAG, "since", cursor)?;
+    let mut parts = body.splitn(3, ':');
+    let seq = parts.next().and_then(|s| s.parse().ok());
+    let position = match (seq, parts.next(), parts.next()) {
+        (Some(seq), None, None) => Some(Position { seq, after: None }),
+        (Some(seq), Some(kind), Some(id)) => DocumentType::try_from_value(&kind.to_owned())
+            .ok()
+            .zip(id.parse().ok())
+            .map(|after| Position {
+                seq,
+                after: Some(after),
+            }),
+        _ => None,
+    };
+    position.ok_or_else(|| log::bad_cursor("since"))
+}
+
+/// Changes to the public view after `since` (from the start when `None`).
+pub async fn changes(db: &DatabaseConnection, since: Option<&str>, first: u64) -> Result<Feed> {
     if !(1..=MAX_CHANGES).contains(&first) {
         return Err(ContentError::invalid(
             "first",
             format!("must be between 1 and {MAX_CHANGES}"),
         ));
     }
-    let since = since.map(decode).transpose()?.unwrap_or(0);
+    let from = match since {
+        Some(cursor) => decode(cursor)?,
+        None => Position { seq: 0, after: None },
+    };
+    // One snapshot for the horizon and every row read, so the page shows the
+    // content exactly as it stood at the horizon.
+    let txn = read_snapshot(db).await?;
+    let feed = page(&txn, from, first).await?;
+    txn.commit().await?;
+    Ok(feed)
+}
+
+async fn read_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    Ok(match db.get_database_backend() {
+        // PostgreSQL's default gives each statement its own snapshot.
+        DatabaseBackend::Postgres => {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+                .await?
+        }
+        // A SQLite read transaction reads one snapshot already.
+        _ => db.begin().await?,
+    })
+}
+
+async fn page(db: &impl ConnectionTrait, from: Position, first: u64) -> Result<Feed> {
     // Every event up to the newest committed one is visible (appends are ordered
     // by commit), so reading up to it can never skip one that commits later.
     let horizon = log::last_seq(db).await?;
-    let mut events = Entity::find()
-        .filter(Column::Seq.gt(since))
+    // Only events after `low` can place a document after `from`.
+    let low = if from.after.is_some() {
+        from.seq.saturating_sub(1)
+    } else {
+        from.seq
+    };
+
+    // Documents whose own published copy changed.
+    let touched: Vec<(DocumentType, Uuid, i64)> = Entity::find()
+        .select_only()
+        .columns([Column::DocumentType, Column::DocumentId])
+        .column_as(Column::Seq.max(), "seq")
+        .filter(Column::Seq.gt(low))
         .filter(Column::Seq.lte(horizon))
         .filter(Column::Stage.eq(Stage::Published))
-        .filter(Column::Action.is_in([
-            EventAction::Published,
-            EventAction::Unpublished,
-            EventAction::Deleted,
-        ]))
-        .order_by_asc(Column::Seq)
-        .limit(first + 1)
+        .filter(Column::Action.is_in(PUBLISHED_STAGE_ACTIONS))
+        .group_by(Column::DocumentType)
+        .group_by(Column::DocumentId)
+        .into_tuple()
         .all(db)
         .await?;
-    let has_more = events.len() as u64 > first;
-    events.truncate(first as usize);
-    let cursor = match (has_more, events.last()) {
-        (true, Some(last)) => last.seq,
-        _ => horizon.max(since),
+    let mut placed: HashMap<Key, i64> = touched.iter().map(|&(t, id, seq)| ((t, id), seq)).collect();
+
+    // Therapies, conditions and practitioners that became public or stopped being so.
+    let ends: HashSet<Uuid> = touched
+        .iter()
+        .filter(|(t, _, _)| is_end(*t))
+        .map(|&(_, id, _)| id)
+        .collect();
+    let timelines = Timelines::load(db, &ends, horizon).await?;
+    let flipped: HashMap<Uuid, i64> = ends
+        .iter()
+        .map(|&id| (id, timelines.last_flip(id)))
+        .filter(|&(_, flip)| flip > low)
+        .collect();
+
+    // The published rows of everything placed, and of everything hanging on a flipped end.
+    let mut rows = BTreeMap::new();
+    load_rows(db, &placed, &mut rows).await?;
+    load_dependants(db, &flipped, &mut rows).await?;
+
+    // A row's place also counts its ends' flips; a row's public state needs them published.
+    let mut ends_needed: HashMap<DocumentType, HashSet<Uuid>> = HashMap::new();
+    for (&(document_type, id), data) in &rows {
+        for (kind, end) in visibility::parents(document_type, data) {
+            ends_needed.entry(kind).or_default().insert(end);
+            if let Some(&flip) = flipped.get(&end) {
+                let seq = placed.entry((document_type, id)).or_insert(flip);
+                *seq = (*seq).max(flip);
+            }
+        }
+    }
+    let mut public_ends = HashSet::new();
+    for (kind, ids) in &ends_needed {
+        public_ends.extend(published_ids(db, *kind, ids).await?);
+    }
+
+    let mut order: Vec<(i64, Key)> = placed
+        .into_iter()
+        .map(|(key, seq)| (seq, key))
+        .filter(|&(seq, key)| match from.after {
+            Some(after) => seq > from.seq || (seq == from.seq && key > after),
+            None => seq > from.seq,
+        })
+        .collect();
+    order.sort_unstable();
+    let has_more = order.len() as u64 > first;
+    order.truncate(first as usize);
+
+    let seen = ever_public(db, &order, &rows, &public_ends, horizon).await?;
+    let changes = order
+        .iter()
+        .filter(|(_, key)| seen.contains(key))
+        .map(|&(seq, (document_type, id))| {
+            let public = rows.get(&(document_type, id)).filter(|data| {
+                visibility::parents(document_type, data)
+                    .iter()
+                    .all(|(_, end)| public_ends.contains(end))
+            });
+            match public {
+                Some(data) => FeedChange::Upsert {
+                    seq,
+                    document_type,
+                    id,
+                    data: data.clone(),
+                },
+                None => FeedChange::Delete {
+                    seq,
+                    document_type,
+                    id,
+                },
+            }
+        })
+        .collect();
+    let cursor = match (has_more, order.last()) {
+        (true, Some(&(seq, key))) => Position {
+            seq,
+            after: Some(key),
+        },
+        _ => Position {
+            seq: horizon.max(from.seq),
+            after: None,
+        },
     };
     Ok(Feed {
-        changes: events.into_iter().map(change_of).collect(),
+        changes,
         cursor: encode(cursor),
         has_more,
     })
 }
 
-fn change_of(event: Event) -> FeedChange {
-    match (event.action, event.snapshot) {
-        (EventAction::Published, Some(data)) => FeedChange::Upsert {
-            seq: event.seq,
-            document_type: event.document_type,
-            id: event.document_id,
-            data,
-        },
-        _ => FeedChange::Delete {
-            seq: event.seq,
-            document_type: event.document_type,
-            id: event.document_id,
-        },
+/// Which of these documents the public could ever see. Only they can be in a
+/// client's copy, so only they get a deletion: the feed never names a document
+/// that public queries never showed.
+async fn ever_public(
+    db: &impl ConnectionTrait,
+    order: &[(i64, Key)],
+    rows: &BTreeMap<Key, serde_json::Value>,
+    public_ends: &HashSet<Uuid>,
+    horizon: i64,
+) -> Result<HashSet<Key>> {
+    let mut seen = HashSet::new();
+    let mut hidden: HashMap<Uuid, (DocumentType, Option<Vec<Uuid>>)> = HashMap::new();
+    for &(_, (document_type, id)) in order {
+        match rows.get(&(document_type, id)) {
+            Some(data) => {
+                let ends: Vec<Uuid> = visibility::parents(document_type, data)
+                    .into_iter()
+                    .map(|(_, end)| end)
+                    .collect();
+                if ends.iter().all(|end| public_ends.contains(end)) {
+                    seen.insert((document_type, id));
+                } else {
+                    hidden.insert(id, (document_type, Some(ends)));
+                }
+            }
+            None => {
+                hidden.insert(id, (document_type, None));
+            }
+        }
     }
+    // What a document without a published row hung on, from its last snapshot.
+    let gone: Vec<Uuid> = hidden
+        .iter()
+        .filter(|(_, (_, ends))| ends.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    if !gone.is_empty() {
+        let snapshots: Vec<(Uuid, Option<serde_json::Value>)> = Entity::find()
+            .select_only()
+            .columns([Column::DocumentId, Column::Snapshot])
+            .filter(Column::DocumentId.is_in(gone))
+            .filter(Column::Stage.eq(Stage::Published))
+            .filter(Column::Action.is_in(PUBLISHED_STAGE_ACTIONS))
+            .filter(Column::Seq.lte(horizon))
+            .order_by_asc(Column::Seq)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, snapshot) in snapshots {
+            if let (Some((document_type, ends)), Some(snapshot)) = (hidden.get_mut(&id), snapshot) {
+                *ends = Some(
+                    visibility::parents(*document_type, &snapshot)
+                        .into_iter()
+                        .map(|(_, end)| end)
+                        .collect(),
+                );
+            }
+        }
+    }
+    let mut ids: HashSet<Uuid> = hidden.keys().copied().collect();
+    ids.extend(
+        hidden
+            .values()
+            .flat_map(|(_, ends)| ends.iter().flatten().copied()),
+    );
+    let timelines = Timelines::load(db, &ids, horizon).await?;
+    for (id, (document_type, ends)) in hidden {
+        // Purged snapshots no longer tell the ends: judge by the document alone
+        // rather than leave a copy behind in a client.
+        let ends = ends.unwrap_or_default();
+        if timelines.ever_together(id, &ends) {
+            seen.insert((document_type, id));
+        }
+    }
+    Ok(seen)
 }
 
-/// The whole published content set, keyed as the feed keys it, each document
-/// serialised as the feed serialises it: what a client must end up holding.
-pub async fn published_set(
+/// Whether other documents hang on documents of this type.
+fn is_end(document_type: DocumentType) -> bool {
+    matches!(
+        document_type,
+        DocumentType::Therapy | DocumentType::Condition | DocumentType::Practitioner
+    )
+}
+
+/// The published rows of these documents, as snapshots.
+async fn load_rows(
     db: &impl ConnectionTrait,
-) -> Result<BTreeMap<(DocumentType, Uuid), serde_json::Value>> {
-    let mut set = BTreeMap::new();
-    add::<entity::therapy::Entity>(db, &mut set).await?;
-    add::<entity::therapy_section::Entity>(db, &mut set).await?;
-    add::<entity::benefit::Entity>(db, &mut set).await?;
-    add::<entity::faq::Entity>(db, &mut set).await?;
-    add::<entity::condition::Entity>(db, &mut set).await?;
-    add::<entity::practitioner::Entity>(db, &mut set).await?;
-    add::<entity::therapy_condition::Entity>(db, &mut set).await?;
-    use entity::therapy_practitioner as tp;
+    keys: &HashMap<Key, i64>,
+    rows: &mut BTreeMap<Key, serde_json::Value>,
+) -> Result<()> {
+    let mut by_type: HashMap<DocumentType, Vec<Uuid>> = HashMap::new();
+    for &(document_type, id) in keys.keys() {
+        by_type.entry(document_type).or_default().push(id);
+    }
+    for (document_type, ids) in by_type {
+        for (id, data) in snapshot::find(db, document_type, &ids, Stage::Published).await? {
+            rows.insert((document_type, id), data);
+        }
+    }
+    Ok(())
+}
+
+/// The published sections, benefits, FAQ entries and links that hang on these ends.
+async fn load_dependants(
+    db: &impl ConnectionTrait,
+    ends: &HashMap<Uuid, i64>,
+    rows: &mut BTreeMap<Key, serde_json::Value>,
+) -> Result<()> {
+    if ends.is_empty() {
+        return Ok(());
+    }
+    let ids = || ends.keys().copied();
+    let owned = |column: sea_orm::sea_query::SimpleExpr| Condition::all().add(column);
+    add::<therapy_section::Entity>(db, owned(therapy_section::Column::TherapyId.is_in(ids())), rows).await?;
+    add::<benefit::Entity>(db, owned(benefit::Column::TherapyId.is_in(ids())), rows).await?;
+    add::<faq::Entity>(db, owned(faq::Column::TherapyId.is_in(ids())), rows).await?;
+    let either_end = Condition::any()
+        .add(tc::Column::TherapyId.is_in(ids()))
+        .add(tc::Column::ConditionId.is_in(ids()));
+    add::<tc::Entity>(db, either_end, rows).await?;
     for link in tp::Entity::find()
         .filter(tp::Column::Stage.eq(Stage::Published))
+        .filter(
+            Condition::any()
+                .add(tp::Column::TherapyId.is_in(ids()))
+                .add(tp::Column::PractitionerId.is_in(ids())),
+        )
         .all(db)
         .await?
     {
-        set.insert(
+        rows.insert(
             (
                 DocumentType::TherapyPractitioner,
                 links::practitioner_link_id(&link),
@@ -133,19 +387,35 @@ pub async fn published_set(
             snapshot::json(&link)?,
         );
     }
-    Ok(set)
+    Ok(())
 }
 
 async fn add<E: Document>(
     db: &impl ConnectionTrait,
-    set: &mut BTreeMap<(DocumentType, Uuid), serde_json::Value>,
+    filter: Condition,
+    rows: &mut BTreeMap<Key, serde_json::Value>,
 ) -> Result<()> {
     for row in E::find()
         .filter(E::stage_col().eq(Stage::Published))
+        .filter(filter)
         .all(db)
         .await?
     {
-        set.insert((E::TYPE, document::id_of::<E>(&row)), snapshot::json(&row)?);
+        rows.insert((E::TYPE, document::id_of::<E>(&row)), snapshot::json(&row)?);
     }
     Ok(())
+}
+
+/// Which of these therapies, conditions or practitioners are published.
+async fn published_ids(
+    db: &impl ConnectionTrait,
+    document_type: DocumentType,
+    ids: &HashSet<Uuid>,
+) -> Result<Vec<Uuid>> {
+    let ids: Vec<Uuid> = ids.iter().copied().collect();
+    Ok(snapshot::find(db, document_type, &ids, Stage::Published)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
 }

@@ -37,18 +37,36 @@ pub async fn append<T: Serialize>(
 
 /// An opaque cursor for a position in the log, tagged with what made it.
 pub fn seq_cursor(tag: &str, seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{tag}:{seq}"))
+    tagged_cursor(tag, &seq.to_string())
 }
 
 /// Reads a cursor made by [`seq_cursor`] with the same tag; anything else is a
 /// `BAD_USER_INPUT` on `field`.
 pub fn parse_seq_cursor(tag: &str, field: &str, cursor: &str) -> crate::content::Result<i64> {
+    parse_tagged_cursor(tag, field, cursor)?
+        .parse()
+        .map_err(|_| bad_cursor(field))
+}
+
+/// An opaque cursor holding `body`, tagged with what made it.
+pub fn tagged_cursor(tag: &str, body: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{tag}:{body}"))
+}
+
+/// The body of a cursor made by [`tagged_cursor`] with the same tag; anything else
+/// is a `BAD_USER_INPUT` on `field`.
+pub fn parse_tagged_cursor(tag: &str, field: &str, cursor: &str) -> crate::content::Result<String> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix(tag)?.strip_prefix(':')?.parse().ok())
-        .ok_or_else(|| crate::content::ContentError::invalid(field, "is not a cursor returned by this list"))
+        .and_then(|text| Some(text.strip_prefix(tag)?.strip_prefix(':')?.to_owned()))
+        .ok_or_else(|| bad_cursor(field))
+}
+
+/// The refusal of a cursor this list did not give out.
+pub fn bad_cursor(field: &str) -> crate::content::ContentError {
+    crate::content::ContentError::invalid(field, "is not a cursor returned by this list")
 }
 
 /// Events after `seq`, oldest first, at most `limit`.

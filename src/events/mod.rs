@@ -6,6 +6,7 @@ pub mod bus;
 pub mod feed;
 pub mod history;
 pub mod log;
+pub mod visibility;
 pub mod webhooks;
 
 pub use bus::EventBus;

@@ -100,7 +100,10 @@ impl SubscriptionRoot {
     /// or ids. Published changes by default (anyone); `stage: DRAFT` streams the
     /// editors' draft changes and needs a token, sent in `connection_init` as
     /// `{"Authorization": "Bearer <token>"}`. Revoking the token ends its
-    /// subscriptions within a few seconds.
+    /// subscriptions within a few seconds. Without a token only changes public
+    /// queries show arrive: none for sections, benefits and FAQ entries of an
+    /// unpublished therapy or for links with an unpublished end, and a snapshot
+    /// only with `PUBLISHED`.
     async fn content_changed(
         &self,
         ctx: &Context<'_>,
@@ -145,14 +148,23 @@ impl SubscriptionRoot {
                 }
             }
         });
-        Ok(events
-            .filter(move |event| {
-                ready(
-                    event.stage == stage
-                        && types.as_ref().is_none_or(|t| t.contains(&event.document_type))
-                        && ids.as_ref().is_none_or(|i| i.contains(&event.document_id)),
-                )
-            })
-            .map(|event| ContentEvent((*event).clone())))
+        // The public gets what public queries show; token holders get every event.
+        let public = !identity(ctx).can_read_drafts();
+        Ok(events.filter_map(move |delivered| {
+            let event = if public {
+                delivered.public.as_ref()
+            } else {
+                Some(&delivered.event)
+            };
+            ready(
+                event
+                    .filter(|event| {
+                        event.stage == stage
+                            && types.as_ref().is_none_or(|t| t.contains(&event.document_type))
+                            && ids.as_ref().is_none_or(|i| i.contains(&event.document_id))
+                    })
+                    .map(|event| ContentEvent(event.clone())),
+            )
+        }))
     }
 }

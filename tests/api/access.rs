@@ -1,5 +1,6 @@
 //! Who may do what: the role matrix of tokens, bad tokens over real HTTP, and that
-//! no read path shows a caller without a token anything that exists only in drafts.
+//! no read path — queries and the delta-sync feed — shows a caller without a token
+//! anything that exists only in drafts (subscriptions: see `subscriptions.rs`).
 
 use reqwest::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
@@ -1751,6 +1752,62 @@ async fn therapy_list_filters_ignore_published_links_to_documents_the_public_can
         slugs("respondingPoorly").contains(&"cupping".to_owned()),
         "{preview:#}"
     );
+}
+
+/// Every change the public feed gives from `since` onwards, and the cursor it ends at.
+async fn public_feed(app: &TestApp, since: Option<String>) -> (Vec<Value>, String) {
+    let query = "query($since: String) { changes(since: $since, first: 7) { cursor hasMore changes { seq kind documentType documentId data } } }";
+    let (mut changes, mut cursor) = (Vec::new(), since);
+    loop {
+        let page = app.data(As::Public, query, json!({ "since": cursor })).await["changes"].clone();
+        changes.extend(page["changes"].as_array().unwrap().iter().cloned());
+        cursor = Some(page["cursor"].as_str().unwrap().to_owned());
+        if page["hasMore"] == false {
+            return (changes, cursor.unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_feed_shows_the_public_nothing_that_exists_only_in_drafts() {
+    // Arrange: a client synced before any draft exists; then draft-only content
+    // tied to the page, a published therapy linked to a draft-only condition and
+    // practitioner, and a published benefit of a therapy that is a draft only.
+    let app = TestApp::new().await;
+    let (_, checkpoint) = public_feed(&app, None).await;
+    let arranged = publish_therapy_linked_to_draft_only_documents(&app).await;
+    let ids = &arranged.ids;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishBenefit(id: $id) { id } }",
+        json!({ "id": ids.own_benefit }),
+    )
+    .await;
+    let secrets: Vec<String> = std::iter::once(MARKER.to_lowercase())
+        .chain(ids.draft_only().into_iter().map(str::to_owned))
+        .chain([arranged.link.clone()])
+        .collect();
+
+    // Act
+    let (from_start, _) = public_feed(&app, None).await;
+    let (caught_up, _) = public_feed(&app, Some(checkpoint)).await;
+
+    // Assert: the published therapy is there, nothing of the drafts is, not even an id.
+    let has_cupping = |changes: &[Value]| {
+        changes
+            .iter()
+            .any(|c| c["documentId"] == arranged.therapy.as_str() && c["kind"] == "UPSERT")
+    };
+    assert!(has_cupping(&from_start) && has_cupping(&caught_up));
+    for (what, changes) in [("from the start", &from_start), ("catching up", &caught_up)] {
+        let text = serde_json::to_string(changes).unwrap().to_lowercase();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "the feed {what} shows the public {secret:?}: {changes:#?}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -6,12 +6,20 @@ use serde_json::{Value, json};
 use crate::browser::{Browser, CONTROL, ENTER, ESCAPE};
 use crate::helpers::{As, TestApp};
 
+/// A browser's request for the page.
+fn page_request(address: &str) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+    reqwest::Client::new()
+        .get(format!("{address}/graphql"))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+}
+
 #[tokio::test]
 async fn the_page_is_served_under_a_strict_content_security_policy() {
     let app = TestApp::spawn().await;
     let address = app.address.as_ref().unwrap();
 
-    let response = reqwest::get(format!("{address}/graphql")).await.unwrap();
+    let response = page_request(address).await.unwrap();
 
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
@@ -37,7 +45,7 @@ async fn the_page_is_served_under_a_strict_content_security_policy() {
 async fn every_file_the_page_links_is_served_from_the_binary_and_cached_for_good() {
     let app = TestApp::spawn().await;
     let address = app.address.as_ref().unwrap();
-    let page = reqwest::get(format!("{address}/graphql"))
+    let page = page_request(address)
         .await
         .unwrap()
         .text()

@@ -57,13 +57,109 @@ async fn next_message(socket: &mut Socket) -> Value {
     }
 }
 
-/// Whether no message arrives within `wait`.
-async fn silent_for(socket: &mut Socket, wait: Duration) -> bool {
-    match tokio::time::timeout(wait, socket.next()).await {
-        Err(_) => true,
-        Ok(message) => {
-            eprintln!("unexpected message: {message:?}");
-            false
+/// The next message if one arrives within `wait`.
+async fn message_within(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    tokio::time::timeout(wait, next_message(socket)).await.ok()
+}
+
+/// A published clinic-wide FAQ entry whose question is changed and published
+/// again to mark a point in the event stream: every subscriber that takes FAQ
+/// changes hears of it (a draft subscriber of the edit, others of the publication),
+/// and events arrive in log order, so what comes before the mark was sent before it.
+struct Marker {
+    id: String,
+    version: std::sync::atomic::AtomicI64,
+}
+
+impl Marker {
+    async fn new(app: &TestApp) -> Self {
+        let created = app
+            .data(
+                As::Editor,
+                "mutation { createFaq(input: { question: \"Marker 0\", answer: \"Marks a point in the stream.\" }) { id version } }",
+                json!({}),
+            )
+            .await["createFaq"]
+            .clone();
+        let marker = Self {
+            id: created["id"].as_str().unwrap().to_owned(),
+            version: created["version"].as_i64().unwrap().into(),
+        };
+        marker.publish(app).await;
+        marker
+    }
+
+    async fn publish(&self, app: &TestApp) {
+        app.data(
+            As::Editor,
+            "mutation($id: ID!) { publishFaq(id: $id) { id } }",
+            json!({ "id": self.id }),
+        )
+        .await;
+    }
+
+    /// Sets a new question, publishes it and returns it.
+    async fn send(&self, app: &TestApp) -> String {
+        let version = self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let question = format!("Marker {version}");
+        app.data(
+            As::Editor,
+            "mutation($id: ID!, $v: Int!, $q: String!) { updateFaq(id: $id, expectedVersion: $v, input: { question: $q }) { id } }",
+            json!({ "id": self.id, "v": version, "q": question }),
+        )
+        .await;
+        self.publish(app).await;
+        question
+    }
+
+    /// The marker's question in a `contentChanged` message, if it is one.
+    fn question<'m>(&self, message: &'m Value) -> Option<&'m str> {
+        let event = &message["payload"]["data"]["contentChanged"];
+        (event["documentId"] == self.id.as_str()).then(|| event["snapshot"]["question"].as_str())?
+    }
+
+    /// Marks the stream until the subscription on `socket` hears it, so that it is
+    /// surely registered; leaves nothing of the marks unread.
+    async fn until_subscribed(&self, app: &TestApp, socket: &mut Socket) {
+        for _ in 0..100 {
+            self.send(app).await;
+            if message_within(socket, Duration::from_millis(200)).await.is_some() {
+                // Subscribed: earlier marks may still be on their way; read up to a new one.
+                let last = self.send(app).await;
+                self.skip_to(socket, &last).await;
+                return;
+            }
+        }
+        panic!("the subscription never heard the marker");
+    }
+
+    /// Reads marks up to `question`; panics on anything else.
+    async fn skip_to(&self, socket: &mut Socket, question: &str) {
+        loop {
+            let message = next_message(socket).await;
+            match self.question(&message) {
+                Some(q) if q == question => return,
+                Some(_) => {}
+                None => panic!("expected only marks, got {message}"),
+            }
+        }
+    }
+
+    /// Sends a mark and returns every message that arrives before it.
+    async fn messages_before(&self, app: &TestApp, socket: &mut Socket) -> Vec<Value> {
+        let question = self.send(app).await;
+        self.read_to(socket, &question).await
+    }
+
+    /// Every message before the mark `question`.
+    async fn read_to(&self, socket: &mut Socket, question: &str) -> Vec<Value> {
+        let mut before = Vec::new();
+        loop {
+            let message = next_message(socket).await;
+            if self.question(&message) == Some(question) {
+                return before;
+            }
+            before.push(message);
         }
     }
 }
@@ -89,14 +185,14 @@ async fn first_faq(app: &TestApp) -> (String, String) {
 async fn a_public_subscriber_gets_the_published_change_and_never_the_draft_one() {
     let app = TestApp::spawn().await;
     let (therapy, faq) = first_faq(&app).await;
+    let marker = Marker::new(&app).await;
     let mut socket = connect(app.address.as_ref().unwrap(), json!({})).await;
     send(
         &mut socket,
         json!({ "id": "1", "type": "subscribe", "payload": { "query": FAQ_CHANGES } }),
     )
     .await;
-    // Give the server a moment to register the subscription before writing.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    marker.until_subscribed(&app, &mut socket).await;
 
     app.data(
         As::Editor,
@@ -104,8 +200,9 @@ async fn a_public_subscriber_gets_the_published_change_and_never_the_draft_one()
         json!({ "id": faq }),
     )
     .await;
-    assert!(
-        silent_for(&mut socket, Duration::from_millis(1500)).await,
+    assert_eq!(
+        marker.messages_before(&app, &mut socket).await,
+        Vec::<Value>::new(),
         "a draft change reached a public subscriber"
     );
     app.data(
@@ -116,7 +213,9 @@ async fn a_public_subscriber_gets_the_published_change_and_never_the_draft_one()
     .await;
 
     // Only the edited entry changed, so only it is published anew.
-    let message = next_message(&mut socket).await;
+    let heard = marker.messages_before(&app, &mut socket).await;
+    assert_eq!(heard.len(), 1, "unchanged entries were announced: {heard:#?}");
+    let message = &heard[0];
     assert_eq!(message["type"], "next", "{message}");
     assert_eq!(message["id"], "1");
     let event = &message["payload"]["data"]["contentChanged"];
@@ -132,16 +231,19 @@ async fn a_public_subscriber_gets_the_published_change_and_never_the_draft_one()
     );
     assert_eq!(event["snapshot"]["answer"], "Hardly at all.");
     assert_eq!(event["version"], 2);
-    assert!(
-        silent_for(&mut socket, Duration::from_millis(800)).await,
-        "unchanged entries were announced"
-    );
 
     send(&mut socket, json!({ "id": "1", "type": "complete" })).await;
     assert_eq!(
         next_message(&mut socket).await,
         json!({ "type": "complete", "id": "1" })
     );
+    // A second subscription on the socket hears what the first would have.
+    send(
+        &mut socket,
+        json!({ "id": "2", "type": "subscribe", "payload": { "query": FAQ_CHANGES } }),
+    )
+    .await;
+    marker.until_subscribed(&app, &mut socket).await;
     app.data(
         As::Editor,
         "mutation($id: ID!) { updateFaq(id: $id, expectedVersion: 2, input: { answer: \"Barely.\" }) { version } }",
@@ -154,10 +256,9 @@ async fn a_public_subscriber_gets_the_published_change_and_never_the_draft_one()
         json!({ "id": therapy }),
     )
     .await;
-    assert!(
-        silent_for(&mut socket, Duration::from_millis(1500)).await,
-        "events kept coming after complete"
-    );
+    let heard = marker.messages_before(&app, &mut socket).await;
+    let ids: Vec<&Value> = heard.iter().map(|m| &m["id"]).collect();
+    assert_eq!(ids, ["2"], "events kept coming after complete: {heard:#?}");
     socket.close(None).await.ok();
 }
 
@@ -165,6 +266,7 @@ async fn a_public_subscriber_gets_the_published_change_and_never_the_draft_one()
 async fn an_editor_subscriber_sees_draft_changes_with_who_made_them() {
     let app = TestApp::spawn().await;
     let (_, faq) = first_faq(&app).await;
+    let marker = Marker::new(&app).await;
     let init = json!({ "Authorization": app.header(As::Editor).unwrap() });
     let mut socket = connect(app.address.as_ref().unwrap(), init).await;
     let payload = json!({ "query": FAQ_CHANGES, "variables": { "stage": "DRAFT" } });
@@ -173,7 +275,7 @@ async fn an_editor_subscriber_sees_draft_changes_with_who_made_them() {
         json!({ "id": "d", "type": "subscribe", "payload": payload }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    marker.until_subscribed(&app, &mut socket).await;
 
     app.data(
         As::Editor,
@@ -236,11 +338,16 @@ async fn a_change_on_one_instance_reaches_a_subscriber_on_another() {
     let app = TestApp::spawn().await;
     let other = app.spawn_another_instance().await;
     let (therapy, _) = first_faq(&app).await;
+    let marker = Marker::new(&app).await;
     let mut socket = connect(&other, json!({})).await;
-    let query = "subscription($ids: [ID!]) { contentChanged(types: [THERAPY], ids: $ids) { documentId action snapshot } }";
-    send(&mut socket, json!({ "id": "t", "type": "subscribe", "payload": { "query": query, "variables": { "ids": [therapy] } } }))
-        .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let query = "subscription($ids: [ID!]) { contentChanged(types: [THERAPY, FAQ], ids: $ids) { documentId action snapshot } }";
+    let ids = [&therapy, &marker.id];
+    send(
+        &mut socket,
+        json!({ "id": "t", "type": "subscribe", "payload": { "query": query, "variables": { "ids": ids } } }),
+    )
+    .await;
+    marker.until_subscribed(&app, &mut socket).await;
 
     app.data(
         As::Editor,
@@ -270,14 +377,15 @@ async fn a_dropped_listen_connection_loses_no_event() {
     }
     let other = app.spawn_another_instance().await;
     let (therapy, _) = first_faq(&app).await;
+    let marker = Marker::new(&app).await;
     let mut socket = connect(&other, json!({})).await;
-    let query = "subscription { contentChanged(types: [THERAPY]) { documentId action } }";
+    let query = "subscription { contentChanged(types: [THERAPY, FAQ]) { documentId action snapshot } }";
     send(
         &mut socket,
         json!({ "id": "t", "type": "subscribe", "payload": { "query": query } }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    marker.until_subscribed(&app, &mut socket).await;
 
     // Cut every listening connection to this database, as a network blip would.
     let cut = sea_orm::Statement::from_string(
@@ -297,8 +405,233 @@ async fn a_dropped_listen_connection_loses_no_event() {
     .await;
 
     let message = next_message(&mut socket).await;
+    let event = &message["payload"]["data"]["contentChanged"];
     assert_eq!(
-        message["payload"]["data"]["contentChanged"],
-        json!({ "documentId": therapy, "action": "PUBLISHED" })
+        (&event["documentId"], &event["action"]),
+        (&json!(therapy), &json!("PUBLISHED"))
     );
+}
+
+/// Subscribes `socket` to `query` as operation `id`.
+async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
+    send(
+        socket,
+        json!({ "id": id, "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+}
+
+/// Every change, with everything a subscriber can ask about it.
+const ALL_CHANGES: &str = "subscription { contentChanged { id documentType documentId action stage version actorName actorId snapshot changedFields } }";
+
+fn event(message: &Value) -> &Value {
+    &message["payload"]["data"]["contentChanged"]
+}
+
+fn kinds(messages: &[Value]) -> Vec<(String, String)> {
+    messages
+        .iter()
+        .map(|m| {
+            let e = event(m);
+            (
+                e["documentType"].as_str().unwrap_or_default().to_owned(),
+                e["action"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Runs an editor mutation that must succeed and returns `data[field].id`.
+async fn created(app: &TestApp, field: &str, query: &str, variables: Value) -> String {
+    app.data(As::Editor, query, variables).await[field]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_public_subscriber_hears_only_of_what_public_queries_show() {
+    // Arrange: a public and an editor subscriber to every change, both surely listening.
+    let app = TestApp::spawn().await;
+    let address = app.address.clone().unwrap();
+    let marker = Marker::new(&app).await;
+    let prolotherapy = prolotherapy_id(&app).await;
+    let mut public = connect(&address, json!({})).await;
+    subscribe(&mut public, "p", ALL_CHANGES).await;
+    marker.until_subscribed(&app, &mut public).await;
+    let init = json!({ "Authorization": app.header(As::Editor).unwrap() });
+    let mut editor = connect(&address, init).await;
+    subscribe(&mut editor, "e", ALL_CHANGES).await;
+    marker.until_subscribed(&app, &mut editor).await;
+    let last = marker.send(&app).await;
+    marker.skip_to(&mut public, &last).await;
+    marker.skip_to(&mut editor, &last).await;
+    let mut heard_by_public = Vec::new();
+
+    // Act 1: a therapy never published gets a published FAQ entry; the page gets
+    // links to a condition and a practitioner that are drafts only, and is published.
+    let cupping = created(
+        &app,
+        "createTherapy",
+        "mutation { createTherapy(input: { slug: \"cupping\", name: \"Secret cupping\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    let faq = created(
+        &app,
+        "createFaq",
+        "mutation($t: ID!) { createFaq(input: { therapyId: $t, question: \"Secret question?\", answer: \"Secret answer\" }) { id } }",
+        json!({ "t": cupping }),
+    )
+    .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishFaq(id: $id) { id } }",
+        json!({ "id": faq }),
+    )
+    .await;
+    let condition = created(
+        &app,
+        "createCondition",
+        "mutation { createCondition(input: { slug: \"secret\", name: \"Secret condition\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    let practitioner = created(
+        &app,
+        "createPractitioner",
+        "mutation { createPractitioner(input: { slug: \"dr-secret\", name: \"Secret practitioner\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    let link = created(
+        &app,
+        "linkCondition",
+        "mutation($t: ID!, $c: ID!) { linkCondition(input: { therapyId: $t, conditionId: $c, suitability: RESPONDS_WELL, note: \"Secret note\" }) { id } }",
+        json!({ "t": prolotherapy, "c": condition }),
+    )
+    .await;
+    app.data(
+        As::Editor,
+        "mutation($t: ID!, $p: ID!) { linkPractitioner(therapyId: $t, practitionerId: $p) { id } }",
+        json!({ "t": prolotherapy, "p": practitioner }),
+    )
+    .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": prolotherapy }),
+    )
+    .await;
+
+    // Assert 1: the public hears of the page alone; the editor of everything.
+    let mark = marker.send(&app).await;
+    let heard = marker.read_to(&mut public, &mark).await;
+    assert_eq!(
+        kinds(&heard),
+        [("THERAPY".into(), "PUBLISHED".into())],
+        "{heard:#?}"
+    );
+    assert_eq!(event(&heard[0])["documentId"], prolotherapy.as_str());
+    heard_by_public.extend(heard);
+    let editor_heard = marker.read_to(&mut editor, &mark).await;
+    assert_eq!(
+        kinds(&editor_heard),
+        [
+            ("FAQ".into(), "PUBLISHED".into()),
+            ("THERAPY".into(), "PUBLISHED".into()),
+            ("THERAPY_CONDITION".into(), "PUBLISHED".into()),
+            ("THERAPY_PRACTITIONER".into(), "PUBLISHED".into()),
+        ],
+        "{editor_heard:#?}"
+    );
+    assert_eq!(event(&editor_heard[0])["actorName"], "test editor");
+
+    // Act 2: unpublish the page, its children left published.
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { unpublishTherapy(id: $id) { id } }",
+        json!({ "id": prolotherapy }),
+    )
+    .await;
+
+    // Assert 2: the public hears that the page went, without its links' events.
+    let heard = marker.messages_before(&app, &mut public).await;
+    assert_eq!(
+        kinds(&heard),
+        [("THERAPY".into(), "UNPUBLISHED".into())],
+        "{heard:#?}"
+    );
+    assert_eq!(
+        event(&heard[0])["snapshot"],
+        Value::Null,
+        "what went away is not shown again"
+    );
+    heard_by_public.extend(heard);
+
+    // Act 3: an entry of the unpublished page is corrected and published.
+    let page_faq = app
+        .data(
+            As::Editor,
+            "{ therapy(slug: \"prolotherapy\", stage: DRAFT) { faqs { id version } } }",
+            json!({}),
+        )
+        .await["therapy"]["faqs"][0]
+        .clone();
+    app.data(
+        As::Editor,
+        "mutation($id: ID!, $v: Int!) { updateFaq(id: $id, expectedVersion: $v, input: { answer: \"Secret while hidden\" }) { id } }",
+        json!({ "id": page_faq["id"], "v": page_faq["version"] }),
+    )
+    .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishFaq(id: $id) { id } }",
+        json!({ "id": page_faq["id"] }),
+    )
+    .await;
+
+    // Assert 3: not while its page is unpublished.
+    let heard = marker.messages_before(&app, &mut public).await;
+    assert_eq!(heard, Vec::<Value>::new());
+
+    // Act 4: publish the page again.
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": prolotherapy }),
+    )
+    .await;
+
+    // Assert 4: the page and its links to published documents come back; the
+    // links to the drafts do not.
+    let heard = marker.messages_before(&app, &mut public).await;
+    let mut expected = vec![("THERAPY".to_owned(), "PUBLISHED".to_owned())];
+    expected.extend(std::iter::repeat_n(
+        ("THERAPY_CONDITION".into(), "PUBLISHED".into()),
+        20,
+    ));
+    expected.push(("THERAPY_PRACTITIONER".into(), "PUBLISHED".into()));
+    assert_eq!(kinds(&heard), expected, "{heard:#?}");
+    heard_by_public.extend(heard);
+
+    // Assert, of everything the public heard: nothing of the drafts, no authors,
+    // no comparison with drafts.
+    let text = serde_json::to_string(&heard_by_public).unwrap().to_lowercase();
+    for secret in ["secret", &cupping, &faq, &condition, &practitioner, &link] {
+        assert!(
+            !text.contains(&secret.to_lowercase()),
+            "the public heard {secret:?}: {text}"
+        );
+    }
+    for message in &heard_by_public {
+        let e = event(message);
+        assert_eq!(e["stage"], "PUBLISHED");
+        assert_eq!(
+            (&e["actorName"], &e["actorId"]),
+            (&Value::Null, &Value::Null),
+            "{e}"
+        );
+        assert_eq!(e["changedFields"], json!([]), "{e}");
+    }
 }

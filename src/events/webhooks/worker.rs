@@ -115,7 +115,7 @@ enum Outcome {
 }
 
 impl Worker {
-    async fn run(self: Arc<Self>, mut events: broadcast::Receiver<Arc<content_event::Model>>) {
+    async fn run(self: Arc<Self>, mut events: broadcast::Receiver<Arc<crate::events::bus::BusEvent>>) {
         tracing::info!("webhooks: delivery worker started");
         loop {
             let started = Instant::now();

@@ -73,6 +73,10 @@ impl ContentEvent {
     /// The fields in which this revision differs from the current draft (all of
     /// them if the document has no draft now). Empty for callers without a token.
     async fn changed_fields(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        // Comparing with the draft would tell the public what the draft changes.
+        if !identity(ctx).can_read_drafts() {
+            return Ok(Vec::new());
+        }
         let Some(snapshot) = &self.0.snapshot else {
             return Ok(Vec::new());
         };
@@ -93,19 +97,20 @@ impl ContentEvent {
 pub enum ChangeKind {
     /// Insert or replace the document with `data`.
     Upsert,
-    /// The document is no longer published: drop it.
+    /// The public cannot see the document (any more): drop it.
     Delete,
 }
 
 /// One change of the delta-sync feed.
 #[derive(SimpleObject)]
 pub struct ContentChange {
-    /// The event's place in the log.
+    /// The place in the log of the event that last changed what the public sees
+    /// of the document (its own, or its therapy's or a link end's).
     pub seq: ID,
     pub kind: ChangeKind,
     pub document_type: DocumentType,
     pub document_id: ID,
-    /// The published document (for `UPSERT`), field names as in the API.
+    /// The published document as it stands now (for `UPSERT`), field names as in the API.
     pub data: Option<Json<serde_json::Value>>,
 }
 

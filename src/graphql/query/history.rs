@@ -127,9 +127,10 @@ impl HistoryQuery {
         Ok(list(page))
     }
 
-    /// What changed in published content since `since` (from the beginning when
-    /// null), oldest first, at most `first` (≤ 500) changes. Offline clients apply
-    /// the changes in order and keep `cursor` for next time.
+    /// What changed in the public view since `since` (from the beginning when
+    /// null), at most `first` (≤ 500) changes: each changed document once, with its
+    /// current public state. Offline clients apply the changes in order and keep
+    /// `cursor` for next time; they then hold exactly what public queries show.
     async fn changes(
         &self,
         ctx: &Context<'_>,
