@@ -193,13 +193,18 @@ impl TestApp {
 
     /// Seeded app served over real HTTP on a free loopback port.
     pub async fn spawn() -> Self {
+        Self::spawn_with(HttpSettings {
+            body_limit_bytes: 64 * 1024,
+            ..HttpSettings::default()
+        })
+        .await
+    }
+
+    /// Seeded app served over real HTTP with these settings.
+    pub async fn spawn_with(settings: HttpSettings) -> Self {
         let mut app = Self::new().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let settings = HttpSettings {
-            body_limit_bytes: 64 * 1024,
-            ..HttpSettings::default()
-        };
         app.state
             .start_background(fast_webhooks())
             .await
