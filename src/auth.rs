@@ -107,7 +107,7 @@ pub async fn create_token(
 ) -> Result<(Model, String), AuthError> {
     let name = name.trim();
     let limit = entity::limits::API_TOKEN_NAME;
-    if name.is_empty() || name.contains('\0') || name.chars().nth(limit.max_chars).is_some() {
+    if name.is_empty() || !limit.admits(name) {
         return Err(AuthError::InvalidName);
     }
     let secret = new_secret();

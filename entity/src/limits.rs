@@ -31,6 +31,15 @@ pub struct TextLimit {
     pub storage: Storage,
 }
 
+impl TextLimit {
+    /// Whether `value` can be kept here: no NUL (PostgreSQL text cannot hold one)
+    /// and at most `max_chars` characters. Counting stops just past the limit, so a
+    /// huge value costs no more than a short one.
+    pub fn admits(&self, value: &str) -> bool {
+        !value.contains('\0') && value.chars().nth(self.max_chars).is_none()
+    }
+}
+
 const fn varchar(table: &'static str, column: &'static str, max_chars: usize) -> TextLimit {
     TextLimit {
         table,

@@ -43,12 +43,12 @@ pub trait OwnedItem: Document {
 }
 
 macro_rules! owned_item {
-    ($module:ident, $title:ident, $body:ident, $title_col:ident, $title_name:literal, $body_name:literal, $limits:ident, $required:literal, $owner:expr) => {
+    ($module:ident, $title:ident, $body:ident, $title_col:ident, $title_name:literal, $body_name:literal, $title_limit:expr, $body_limit:expr, $required:literal, $owner:expr) => {
         impl OwnedItem for entity::$module::Entity {
             const TITLE_FIELD: &'static str = $title_name;
             const BODY_FIELD: &'static str = $body_name;
-            const TITLE_LIMIT: TextLimit = $limits.0;
-            const BODY_LIMIT: TextLimit = $limits.1;
+            const TITLE_LIMIT: TextLimit = $title_limit;
+            const BODY_LIMIT: TextLimit = $body_limit;
             const OWNER_REQUIRED: bool = $required;
             fn owner_col() -> Self::Column {
                 entity::$module::Column::TherapyId
@@ -97,11 +97,6 @@ macro_rules! owned_item {
     };
 }
 
-const SECTION_LIMITS: (TextLimit, TextLimit) =
-    (limits::THERAPY_SECTION_HEADING, limits::THERAPY_SECTION_BODY);
-const BENEFIT_LIMITS: (TextLimit, TextLimit) = (limits::BENEFIT_TITLE, limits::BENEFIT_BODY);
-const FAQ_LIMITS: (TextLimit, TextLimit) = (limits::FAQ_QUESTION, limits::FAQ_ANSWER);
-
 owned_item!(
     therapy_section,
     heading,
@@ -109,7 +104,8 @@ owned_item!(
     Heading,
     "heading",
     "body",
-    SECTION_LIMITS,
+    limits::THERAPY_SECTION_HEADING,
+    limits::THERAPY_SECTION_BODY,
     true,
     |o: Option<Uuid>| o.unwrap_or_default()
 );
@@ -120,7 +116,8 @@ owned_item!(
     Title,
     "title",
     "body",
-    BENEFIT_LIMITS,
+    limits::BENEFIT_TITLE,
+    limits::BENEFIT_BODY,
     true,
     |o: Option<Uuid>| o.unwrap_or_default()
 );
@@ -131,7 +128,8 @@ owned_item!(
     Question,
     "question",
     "answer",
-    FAQ_LIMITS,
+    limits::FAQ_QUESTION,
+    limits::FAQ_ANSWER,
     false,
     |o: Option<Uuid>| o
 );

@@ -27,8 +27,7 @@ pub fn text(field: &str, value: &str, limit: &TextLimit) -> Result<()> {
             "must not contain the NUL character (U+0000)",
         ));
     }
-    // Counting stops just past the limit, so a huge value costs no more than a short one.
-    if value.chars().nth(limit.max_chars).is_some() {
+    if !limit.admits(value) {
         return Err(ContentError::invalid(
             field,
             format!("must be at most {} characters", limit.max_chars),

@@ -103,7 +103,7 @@ pub struct WebhookChanges {
 pub fn validate_url(url: &str) -> Result<String> {
     let url = url.trim();
     let limit = entity::limits::WEBHOOK_URL;
-    if url.is_empty() || url.contains('\0') || url.chars().nth(limit.max_chars).is_some() {
+    if url.is_empty() || !limit.admits(url) {
         return Err(WebhookError::invalid(
             "url",
             format!("must be 1–{} characters, without NUL", limit.max_chars),
