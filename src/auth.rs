@@ -50,7 +50,7 @@ pub enum AuthError {
     Rejected,
     #[error("no API token with id {0}")]
     NotFound(Uuid),
-    #[error("token name must be 1–200 characters")]
+    #[error("token name must be 1–{} characters, without NUL", entity::limits::API_TOKEN_NAME.max_chars)]
     InvalidName,
     #[error("database error")]
     Database(#[from] DbErr),
@@ -108,7 +108,8 @@ pub async fn create_token(
     role: Role,
 ) -> Result<(Model, String), AuthError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    let limit = entity::limits::API_TOKEN_NAME;
+    if name.is_empty() || !limit.admits(name) {
         return Err(AuthError::InvalidName);
     }
     let secret = new_secret();

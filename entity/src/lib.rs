@@ -1,4 +1,4 @@
-//! SeaORM entities: one module per table, nothing else.
+//! SeaORM entities: one module per table, and `limits`, the text each column holds.
 //!
 //! Every editable document table is keyed by `(id, stage)`: the draft and the
 //! published copy of a document are two rows sharing one id.
@@ -9,6 +9,7 @@ pub mod condition;
 pub mod content_event;
 pub mod enums;
 pub mod faq;
+pub mod limits;
 pub mod practitioner;
 pub mod therapy;
 pub mod therapy_condition;

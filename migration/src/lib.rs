@@ -1,4 +1,9 @@
 //! Database migrations, identical in meaning on SQLite and PostgreSQL.
+//!
+//! How much client text each column holds is decided in `entity::limits`, which
+//! validation reads. A migration that has run is never edited, so its sizes stay as
+//! written; a change of size is a new migration altering the column, and the test
+//! `every_text_column_matches_the_limits_table` fails until the two agree.
 
 pub use sea_orm_migration::prelude::*;
 

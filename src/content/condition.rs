@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use super::document;
 use super::slugged::slug_taken;
+use super::validate::{self, limits};
 use super::write::Write;
-use super::{Result, Stage, validate};
+use super::{Result, Stage};
 use entity::EventAction;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,12 +37,18 @@ pub async fn create(w: &Write<'_>, input: NewCondition) -> Result<Model> {
     let model = ActiveModel {
         id: Set(id),
         stage: Set(Stage::Draft),
-        slug: Set(validate::slug("slug", &input.slug)?),
-        name: Set(validate::name("name", &input.name)?),
-        description: Set(validate::rich_text("description", &input.description, false)?),
+        slug: Set(validate::slug("slug", &input.slug, &limits::CONDITION_SLUG)?),
+        name: Set(validate::name("name", &input.name, &limits::CONDITION_NAME)?),
+        description: Set(validate::rich_text(
+            "description",
+            &input.description,
+            false,
+            &limits::CONDITION_DESCRIPTION,
+        )?),
         body_region: Set(validate::optional_name(
             "bodyRegion",
             input.body_region.as_deref(),
+            &limits::CONDITION_BODY_REGION,
         )?),
         version: Set(1),
         created_at: Set(now),
@@ -61,16 +68,25 @@ pub async fn update(
 ) -> Result<Model> {
     let mut model = <ActiveModel as Default>::default();
     if let Some(slug) = changes.slug {
-        model.slug = Set(validate::slug("slug", &slug)?);
+        model.slug = Set(validate::slug("slug", &slug, &limits::CONDITION_SLUG)?);
     }
     if let Some(name) = changes.name {
-        model.name = Set(validate::name("name", &name)?);
+        model.name = Set(validate::name("name", &name, &limits::CONDITION_NAME)?);
     }
     if let Some(description) = changes.description {
-        model.description = Set(validate::rich_text("description", &description, false)?);
+        model.description = Set(validate::rich_text(
+            "description",
+            &description,
+            false,
+            &limits::CONDITION_DESCRIPTION,
+        )?);
     }
     if let Some(region) = changes.body_region {
-        model.body_region = Set(validate::optional_name("bodyRegion", region.as_deref())?);
+        model.body_region = Set(validate::optional_name(
+            "bodyRegion",
+            region.as_deref(),
+            &limits::CONDITION_BODY_REGION,
+        )?);
     }
     document::update_draft::<Entity>(w, id, expected_version, model)
         .await

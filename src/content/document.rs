@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::write::{Change, Write};
-use super::{ContentError, DocumentKind, Result, Stage, now};
+use super::{ContentError, DocumentKind, Result, Stage, now, validate};
 
 /// A table whose rows are documents keyed by `(id, stage)`, with a version.
 pub trait Document: EntityTrait<Model: Serialize + DeserializeOwned + Sync> {
@@ -93,8 +93,10 @@ pub async fn draft<E: Document>(db: &impl ConnectionTrait, id: Uuid) -> Result<E
         .ok_or_else(|| ContentError::not_found(E::KIND, id))
 }
 
-/// Fails with `CONFLICT` unless the draft is at `expected_version`.
+/// Fails with `CONFLICT` unless the draft is at `expected_version` (and with
+/// `BAD_USER_INPUT` when no version could be: versions start at 1).
 pub fn check_version<E: Document>(draft: &E::Model, id: Uuid, expected_version: i32) -> Result<()> {
+    validate::version("expectedVersion", expected_version)?;
     let current_version = version_of::<E>(draft);
     if current_version == expected_version {
         Ok(())
@@ -120,6 +122,7 @@ where
     E: Document,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
+    validate::version("expectedVersion", expected_version)?;
     let updated = E::update_many()
         .set(changes)
         .col_expr(E::version_col(), Expr::col(E::version_col()).add(1))
@@ -151,7 +154,22 @@ pub async fn next_position<E: Document>(
         .into_tuple()
         .one(db)
         .await?;
-    Ok(max.flatten().map_or(0, |p| p + 1))
+    position_after(max.flatten())
+}
+
+/// The position after `last` (0 for an empty list). Clients give positions up to
+/// `validate::MAX_POSITION` only, so the end of `i32` is out of reach; should a
+/// list get there anyway, this is an input error rather than an overflow.
+pub fn position_after(last: Option<i32>) -> Result<i32> {
+    match last {
+        None => Ok(0),
+        Some(p) => p.checked_add(1).ok_or_else(|| {
+            ContentError::invalid(
+                "position",
+                "the list has no room after its last item; reorder it first",
+            )
+        }),
+    }
 }
 
 /// Inserts a new draft row, reads it back and records `action` (CREATED, LINKED…).

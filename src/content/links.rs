@@ -36,7 +36,12 @@ pub struct ConditionLinkChanges {
 
 fn note(value: Option<String>) -> Result<Option<String>> {
     match value {
-        Some(n) if !n.trim().is_empty() => Ok(Some(validate::rich_text("note", &n, false)?)),
+        Some(n) if !n.trim().is_empty() => Ok(Some(validate::rich_text(
+            "note",
+            &n,
+            false,
+            &validate::limits::THERAPY_CONDITION_NOTE,
+        )?)),
         _ => Ok(None),
     }
 }
@@ -53,8 +58,7 @@ pub async fn link_condition(w: &Write<'_>, input: NewConditionLink) -> Result<tc
         ));
     }
     let position = match input.position {
-        Some(p) if p < 0 => return Err(ContentError::invalid("position", "must not be negative")),
-        Some(p) => p,
+        Some(p) => validate::position("position", p)?,
         None => {
             let list = Condition::all().add(tc::Column::TherapyId.eq(input.therapy_id));
             document::next_position::<tc::Entity>(w.db, list, tc::Column::Position).await?
@@ -168,7 +172,7 @@ pub async fn link_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id:
         therapy_id,
         practitioner_id,
         stage: Stage::Draft,
-        position: existing.iter().map(|l| l.position + 1).max().unwrap_or(0),
+        position: document::position_after(existing.iter().map(|l| l.position).max())?,
         created_at: now(),
     };
     tp::Entity::insert(tp::ActiveModel::from(link.clone()))
@@ -199,6 +203,11 @@ pub async fn unlink_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_i
 }
 
 pub async fn reorder_practitioners(w: &Write<'_>, therapy_id: Uuid, practitioner_ids: &[Uuid]) -> Result<()> {
+    validate::list_len(
+        "practitionerIds",
+        practitioner_ids.len(),
+        validate::MAX_REORDER_LEN,
+    )?;
     super::therapy::require(w.db, therapy_id, "therapyId").await?;
     let links = practitioner_links_of(w.db, Stage::Draft, &[therapy_id], tp::Column::TherapyId).await?;
     let existing: HashSet<Uuid> = links.iter().map(|l| l.practitioner_id).collect();

@@ -3,10 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    ColumnTrait, ColumnType, Condition, ConnectionTrait, ModelTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,6 +18,9 @@ use super::{ContentError, Result};
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 /// The largest page a client may ask for; asking for more is an input error.
 pub const MAX_PAGE_SIZE: i32 = 100;
+/// The longest cursor accepted: room for a sort key as long as the longest title,
+/// however it is escaped. Longer strings cannot be cursors this API made.
+pub const MAX_CURSOR_LEN: usize = 8 * 1024;
 
 /// Relay-style page arguments.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +80,21 @@ impl SortKey {
         }
     }
 
+    /// Whether the key can be compared with `column` without the database failing:
+    /// a cursor is client input, and a forged one may carry any key.
+    fn fits(&self, column: &ColumnType) -> bool {
+        match self {
+            Self::Text(text) => {
+                matches!(column, ColumnType::String(_) | ColumnType::Text) && !text.contains('\0')
+            }
+            Self::Int(int) => matches!(column, ColumnType::Integer) && i32::try_from(*int).is_ok(),
+            // Within what both databases store (PostgreSQL's range ends earlier than chrono's).
+            Self::Time(time) => {
+                matches!(column, ColumnType::TimestampWithTimeZone) && (1..=9999).contains(&time.year())
+            }
+        }
+    }
+
     fn into_value(self) -> Value {
         match self {
             Self::Text(s) => s.into(),
@@ -103,15 +121,27 @@ fn encode_cursor<E: Document>(model: &E::Model, ordering: &Ordering<E::Column>) 
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
 }
 
-fn decode_cursor(field: &str, cursor: &str, ordering_name: &str) -> Result<(Value, Uuid)> {
+/// Reads a cursor for `ordering`: one made for another ordering, or whose key does
+/// not fit the ordering's column, or that is no cursor at all, is a `BAD_USER_INPUT`.
+fn decode_cursor<C: ColumnTrait>(field: &str, cursor: &str, ordering: &Ordering<C>) -> Result<(Value, Uuid)> {
     let invalid = || ContentError::invalid(field, "is not a cursor returned by this list");
+    if cursor.len() > MAX_CURSOR_LEN {
+        return Err(invalid());
+    }
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if cursor.by != ordering_name {
+    if cursor.by != ordering.name {
         return Err(ContentError::invalid(
             field,
-            format!("was made for ordering by {}, not by {ordering_name}", cursor.by),
+            format!(
+                "was made for ordering by {}, not by {}",
+                cursor.by.chars().take(32).collect::<String>(),
+                ordering.name
+            ),
         ));
+    }
+    if !cursor.key.fits(ordering.column.def().get_column_type()) {
+        return Err(invalid());
     }
     Ok((cursor.key.into_value(), cursor.id))
 }
@@ -165,11 +195,11 @@ where
     };
     let mut select = select;
     if let Some(after) = &request.after {
-        let (key, id) = decode_cursor("after", after, ordering.name)?;
+        let (key, id) = decode_cursor("after", after, &ordering)?;
         select = select.filter(beyond::<E>(ordering.column, key, id, ordering.direction));
     }
     if let Some(before) = &request.before {
-        let (key, id) = decode_cursor("before", before, ordering.name)?;
+        let (key, id) = decode_cursor("before", before, &ordering)?;
         select = select.filter(beyond::<E>(ordering.column, key, id, flipped));
     }
     let scan = if backward { flipped } else { ordering.direction };

@@ -13,8 +13,9 @@ use uuid::Uuid;
 use super::document::{self, Document};
 use super::filter::{Filter, SortField, ids_at};
 use super::listing::{self, Direction, Ordering, Page, PageRequest};
+use super::validate::{self, TextLimit, limits};
 use super::write::Write;
-use super::{ContentError, Result, Stage, now, validate};
+use super::{ContentError, Result, Stage, now};
 use entity::EventAction;
 
 /// A hand-ordered item with a title-like and a body field, owned by a therapy.
@@ -22,6 +23,9 @@ pub trait OwnedItem: Document {
     /// The API's names for the title and body fields, used in messages.
     const TITLE_FIELD: &'static str;
     const BODY_FIELD: &'static str;
+    /// The columns the title and body are stored in, with their limits.
+    const TITLE_LIMIT: TextLimit;
+    const BODY_LIMIT: TextLimit;
     /// Whether every item needs a therapy (FAQ entries need not).
     const OWNER_REQUIRED: bool;
     fn owner_col() -> Self::Column;
@@ -39,10 +43,12 @@ pub trait OwnedItem: Document {
 }
 
 macro_rules! owned_item {
-    ($module:ident, $title:ident, $body:ident, $title_col:ident, $title_name:literal, $body_name:literal, $required:literal, $owner:expr) => {
+    ($module:ident, $title:ident, $body:ident, $title_col:ident, $title_name:literal, $body_name:literal, $title_limit:expr, $body_limit:expr, $required:literal, $owner:expr) => {
         impl OwnedItem for entity::$module::Entity {
             const TITLE_FIELD: &'static str = $title_name;
             const BODY_FIELD: &'static str = $body_name;
+            const TITLE_LIMIT: TextLimit = $title_limit;
+            const BODY_LIMIT: TextLimit = $body_limit;
             const OWNER_REQUIRED: bool = $required;
             fn owner_col() -> Self::Column {
                 entity::$module::Column::TherapyId
@@ -98,13 +104,23 @@ owned_item!(
     Heading,
     "heading",
     "body",
+    limits::THERAPY_SECTION_HEADING,
+    limits::THERAPY_SECTION_BODY,
     true,
     |o: Option<Uuid>| o.unwrap_or_default()
 );
-owned_item!(benefit, title, body, Title, "title", "body", true, |o: Option<
-    Uuid,
->| o
-    .unwrap_or_default());
+owned_item!(
+    benefit,
+    title,
+    body,
+    Title,
+    "title",
+    "body",
+    limits::BENEFIT_TITLE,
+    limits::BENEFIT_BODY,
+    true,
+    |o: Option<Uuid>| o.unwrap_or_default()
+);
 owned_item!(
     faq,
     question,
@@ -112,6 +128,8 @@ owned_item!(
     Question,
     "question",
     "answer",
+    limits::FAQ_QUESTION,
+    limits::FAQ_ANSWER,
     false,
     |o: Option<Uuid>| o
 );
@@ -162,11 +180,10 @@ where
         None => {}
         Some(therapy) => super::therapy::require(w.db, therapy, "therapyId").await?,
     }
-    let title = validate::name(E::TITLE_FIELD, &input.title)?;
-    let body = validate::rich_text(E::BODY_FIELD, &input.body, true)?;
+    let title = validate::name(E::TITLE_FIELD, &input.title, &E::TITLE_LIMIT)?;
+    let body = validate::rich_text(E::BODY_FIELD, &input.body, true, &E::BODY_LIMIT)?;
     let position = match input.position {
-        Some(p) if p < 0 => return Err(ContentError::invalid("position", "must not be negative")),
-        Some(p) => p,
+        Some(p) => validate::position("position", p)?,
         None => {
             document::next_position::<E>(w.db, owner_filter::<E>(input.therapy_id), E::position_col()).await?
         }
@@ -188,11 +205,11 @@ where
 {
     let title = changes
         .title
-        .map(|t| validate::name(E::TITLE_FIELD, &t))
+        .map(|t| validate::name(E::TITLE_FIELD, &t, &E::TITLE_LIMIT))
         .transpose()?;
     let body = changes
         .body
-        .map(|b| validate::rich_text(E::BODY_FIELD, &b, true))
+        .map(|b| validate::rich_text(E::BODY_FIELD, &b, true, &E::BODY_LIMIT))
         .transpose()?;
     document::update_draft::<E>(w, id, expected_version, E::changes(title, body)).await
 }
@@ -234,6 +251,12 @@ pub async fn list<E: OwnedItem>(
 where
     E::Model: Sync,
 {
+    if let Some(text) = &filter.name_equals {
+        validate::text("filter.textEquals", text, &E::TITLE_LIMIT)?;
+    }
+    if let Some(needle) = &filter.name_contains {
+        validate::text("filter.textContains", needle, &E::TITLE_LIMIT)?;
+    }
     let mut cond = visible::<E>(stage);
     if let Some(therapy) = filter.therapy_id {
         cond = cond.add(E::owner_col().eq(therapy));
@@ -263,6 +286,7 @@ pub async fn reorder<E: Document>(
     position_col: E::Column,
     ids: &[Uuid],
 ) -> Result<()> {
+    validate::list_len("ids", ids.len(), validate::MAX_REORDER_LEN)?;
     let current = E::find()
         .filter(E::stage_col().eq(Stage::Draft))
         .filter(list)

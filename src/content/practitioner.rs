@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use super::document;
 use super::slugged::slug_taken;
+use super::validate::{self, limits};
 use super::write::Write;
-use super::{Result, Stage, validate};
+use super::{Result, Stage};
 use entity::EventAction;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,16 +36,17 @@ pub struct PractitionerChanges {
 }
 
 fn techniques(list: Vec<String>) -> Result<Techniques> {
+    validate::list_len("techniques", list.len(), validate::MAX_LIST_LEN)?;
     let cleaned = list
         .iter()
         .enumerate()
-        .map(|(i, t)| validate::name(&format!("techniques[{i}]"), t))
+        .map(|(i, t)| validate::name(&format!("techniques[{i}]"), t, &limits::PRACTITIONER_TECHNIQUES))
         .collect::<Result<Vec<_>>>()?;
     Ok(Techniques(cleaned))
 }
 
 fn title(value: &str) -> Result<String> {
-    Ok(validate::optional_name("title", Some(value))?.unwrap_or_default())
+    Ok(validate::optional_name("title", Some(value), &limits::PRACTITIONER_TITLE)?.unwrap_or_default())
 }
 
 pub async fn create(w: &Write<'_>, input: NewPractitioner) -> Result<Model> {
@@ -53,10 +55,15 @@ pub async fn create(w: &Write<'_>, input: NewPractitioner) -> Result<Model> {
     let model = ActiveModel {
         id: Set(id),
         stage: Set(Stage::Draft),
-        slug: Set(validate::slug("slug", &input.slug)?),
-        name: Set(validate::name("name", &input.name)?),
+        slug: Set(validate::slug("slug", &input.slug, &limits::PRACTITIONER_SLUG)?),
+        name: Set(validate::name("name", &input.name, &limits::PRACTITIONER_NAME)?),
         title: Set(title(&input.title)?),
-        bio: Set(validate::rich_text("bio", &input.bio, false)?),
+        bio: Set(validate::rich_text(
+            "bio",
+            &input.bio,
+            false,
+            &limits::PRACTITIONER_BIO,
+        )?),
         techniques: Set(techniques(input.techniques)?),
         version: Set(1),
         created_at: Set(now),
@@ -76,16 +83,21 @@ pub async fn update(
 ) -> Result<Model> {
     let mut model = <ActiveModel as Default>::default();
     if let Some(slug) = changes.slug {
-        model.slug = Set(validate::slug("slug", &slug)?);
+        model.slug = Set(validate::slug("slug", &slug, &limits::PRACTITIONER_SLUG)?);
     }
     if let Some(name) = changes.name {
-        model.name = Set(validate::name("name", &name)?);
+        model.name = Set(validate::name("name", &name, &limits::PRACTITIONER_NAME)?);
     }
     if let Some(t) = changes.title {
         model.title = Set(title(&t)?);
     }
     if let Some(bio) = changes.bio {
-        model.bio = Set(validate::rich_text("bio", &bio, false)?);
+        model.bio = Set(validate::rich_text(
+            "bio",
+            &bio,
+            false,
+            &limits::PRACTITIONER_BIO,
+        )?);
     }
     if let Some(list) = changes.techniques {
         model.techniques = Set(techniques(list)?);

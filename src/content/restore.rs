@@ -23,10 +23,10 @@ pub async fn restore(w: &Write<'_>, seq: i64, expected_version: Option<i32>) -> 
     let event = content_event::Entity::find_by_id(seq)
         .one(w.db)
         .await?
-        .ok_or_else(|| ContentError::invalid("seq", format!("no revision {seq}")))?;
+        .ok_or_else(|| ContentError::invalid("revisionId", format!("no revision {seq}")))?;
     let Some(snapshot) = event.snapshot.clone() else {
         return Err(ContentError::invalid(
-            "seq",
+            "revisionId",
             "this revision holds no content (it was purged, or is a purge)",
         ));
     };
@@ -58,7 +58,7 @@ pub async fn restore(w: &Write<'_>, seq: i64, expected_version: Option<i32>) -> 
     content_event::Entity::find_by_id(restored_seq)
         .one(w.db)
         .await?
-        .ok_or_else(|| ContentError::invalid("seq", "the restore left no event"))
+        .ok_or_else(|| ContentError::invalid("revisionId", "the restore left no event"))
 }
 
 /// A restored item or link needs the documents it hangs on to have drafts.
@@ -73,7 +73,7 @@ async fn require_ends_exist(w: &Write<'_>, snapshot: &serde_json::Value) -> Resu
         && super::therapy::find(w.db, therapy, Stage::Draft).await?.is_none()
     {
         return Err(ContentError::invalid(
-            "seq",
+            "revisionId",
             "its therapy no longer exists; restore the therapy first",
         ));
     }
@@ -83,7 +83,7 @@ async fn require_ends_exist(w: &Write<'_>, snapshot: &serde_json::Value) -> Resu
             .is_none()
     {
         return Err(ContentError::invalid(
-            "seq",
+            "revisionId",
             "its condition no longer exists; restore the condition first",
         ));
     }
@@ -93,7 +93,7 @@ async fn require_ends_exist(w: &Write<'_>, snapshot: &serde_json::Value) -> Resu
             .is_none()
     {
         return Err(ContentError::invalid(
-            "seq",
+            "revisionId",
             "its practitioner no longer exists; restore them first",
         ));
     }
@@ -123,8 +123,9 @@ where
 {
     let id = event.document_id;
     let has_slug = snapshot.get("slug").is_some();
-    let past: E::Model = serde_json::from_value(snapshot)
-        .map_err(|_| ContentError::invalid("seq", "this revision no longer fits the document's shape"))?;
+    let past: E::Model = serde_json::from_value(snapshot).map_err(|_| {
+        ContentError::invalid("revisionId", "this revision no longer fits the document's shape")
+    })?;
     let current = document::find::<E>(w.db, id, Stage::Draft).await?;
     let (version, published_at) = match &current {
         Some(draft) => {
@@ -157,7 +158,7 @@ where
     row.set(E::updated_at_col(), now().into());
     row.set(E::published_at_col(), published_at);
     E::insert(row).exec_without_returning(w.db).await.map_err(|err| {
-        let field = if has_slug { "slug" } else { "seq" };
+        let field = if has_slug { "slug" } else { "revisionId" };
         unique_violation_as(
             err,
             field,
@@ -170,7 +171,7 @@ where
 
 async fn restore_practitioner_link(w: &Write<'_>, snapshot: serde_json::Value) -> Result<i64> {
     let past: tp::Model = serde_json::from_value(snapshot)
-        .map_err(|_| ContentError::invalid("seq", "this revision no longer fits the link's shape"))?;
+        .map_err(|_| ContentError::invalid("revisionId", "this revision no longer fits the link's shape"))?;
     let link = tp::Model {
         stage: Stage::Draft,
         ..past

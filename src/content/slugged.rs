@@ -7,11 +7,15 @@ use super::document::Document;
 use super::error::unique_violation_as;
 use super::filter::{Filter, SortField, condition_links, ids_at, practitioner_links};
 use super::listing::{self, Direction, Ordering, Page, PageRequest};
+use super::validate::{self, TextLimit, limits};
 use super::{ContentError, Result, Stage};
 
 pub trait Slugged: Document {
     /// The type's name in plural, for messages.
     const PLURAL: &'static str;
+    /// The slug and name columns, with their limits (lookups and filters obey them too).
+    const SLUG_LIMIT: TextLimit;
+    const NAME_LIMIT: TextLimit;
     fn slug_col() -> Self::Column;
     fn name_col() -> Self::Column;
     fn created_at_col() -> Self::Column;
@@ -21,6 +25,8 @@ pub trait Slugged: Document {
 
 impl Slugged for entity::therapy::Entity {
     const PLURAL: &'static str = "therapies";
+    const SLUG_LIMIT: TextLimit = limits::THERAPY_SLUG;
+    const NAME_LIMIT: TextLimit = limits::THERAPY_NAME;
     fn slug_col() -> Self::Column {
         entity::therapy::Column::Slug
     }
@@ -65,6 +71,8 @@ impl Slugged for entity::therapy::Entity {
 
 impl Slugged for entity::condition::Entity {
     const PLURAL: &'static str = "conditions";
+    const SLUG_LIMIT: TextLimit = limits::CONDITION_SLUG;
+    const NAME_LIMIT: TextLimit = limits::CONDITION_NAME;
     fn slug_col() -> Self::Column {
         entity::condition::Column::Slug
     }
@@ -99,6 +107,8 @@ impl Slugged for entity::condition::Entity {
 
 impl Slugged for entity::practitioner::Entity {
     const PLURAL: &'static str = "practitioners";
+    const SLUG_LIMIT: TextLimit = limits::PRACTITIONER_SLUG;
+    const NAME_LIMIT: TextLimit = limits::PRACTITIONER_NAME;
     fn slug_col() -> Self::Column {
         entity::practitioner::Column::Slug
     }
@@ -119,11 +129,15 @@ impl Slugged for entity::practitioner::Entity {
     }
 }
 
+/// The document with this slug at `stage`. A slug that breaks the slug rules
+/// simply finds nothing, but one with a NUL or longer than any slug is refused,
+/// like every other text argument.
 pub async fn find_by_slug<E: Slugged>(
     db: &impl ConnectionTrait,
     slug: &str,
     stage: Stage,
 ) -> Result<Option<E::Model>> {
+    validate::text("slug", slug, &E::SLUG_LIMIT)?;
     Ok(E::find()
         .filter(E::slug_col().eq(slug))
         .filter(E::stage_col().eq(stage))
@@ -163,6 +177,7 @@ pub async fn list<E: Slugged>(
 where
     E::Model: Sync,
 {
+    check::<E>(filter)?;
     let mut cond = Condition::all().add(E::stage_col().eq(stage));
     if let Some(name) = &filter.name_equals {
         cond = cond.add(E::name_col().eq(name.as_str()));
@@ -178,6 +193,26 @@ where
     }
     let cond = E::narrow(cond, stage, filter);
     listing::fetch_page(db, E::find().filter(cond), order, page).await
+}
+
+/// Text in a filter obeys the limits of the column it is compared with.
+fn check<E: Slugged>(filter: &Filter) -> Result<()> {
+    if let Some(name) = &filter.name_equals {
+        validate::text("filter.nameEquals", name, &E::NAME_LIMIT)?;
+    }
+    if let Some(needle) = &filter.name_contains {
+        validate::text("filter.nameContains", needle, &E::NAME_LIMIT)?;
+    }
+    if let Some(slugs) = &filter.slug_in {
+        validate::list_len("filter.slugIn", slugs.len(), validate::MAX_LIST_LEN)?;
+        for slug in slugs {
+            validate::text("filter.slugIn", slug, &E::SLUG_LIMIT)?;
+        }
+    }
+    if let Some(region) = &filter.body_region {
+        validate::text("filter.bodyRegion", region, &limits::CONDITION_BODY_REGION)?;
+    }
+    Ok(())
 }
 
 /// Maps a unique-slug violation on insert or update to a `BAD_USER_INPUT` on `slug`.

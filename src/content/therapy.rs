@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use super::document;
 use super::slugged::slug_taken;
+use super::validate::{self, limits};
 use super::write::Write;
-use super::{ContentError, InsuranceCoverage, Result, Stage, validate};
+use super::{ContentError, InsuranceCoverage, Result, Stage};
 use entity::EventAction;
 
 /// Practical facts about a course of treatment; every number is optional.
@@ -77,7 +78,7 @@ impl TreatmentFacts {
             ("facts.repeatAfterMonthsMin", self.repeat_after_months_min),
             ("facts.repeatAfterMonthsMax", self.repeat_after_months_max),
         ] {
-            validate::non_negative(field, value)?;
+            validate::fact(field, value)?;
         }
         validate::ordered(
             "facts.maxSessions",
@@ -118,9 +119,12 @@ impl TreatmentFacts {
             ));
         }
         self.insurance_note = match self.insurance_note {
-            Some(note) if !note.trim().is_empty() => {
-                Some(validate::rich_text("facts.insuranceNote", &note, false)?)
-            }
+            Some(note) if !note.trim().is_empty() => Some(validate::rich_text(
+                "facts.insuranceNote",
+                &note,
+                false,
+                &limits::THERAPY_INSURANCE_NOTE,
+            )?),
             _ => None,
         };
         Ok(self)
@@ -147,9 +151,14 @@ pub async fn create(w: &Write<'_>, input: NewTherapy) -> Result<Model> {
     let mut model = ActiveModel {
         id: Set(id),
         stage: Set(Stage::Draft),
-        slug: Set(validate::slug("slug", &input.slug)?),
-        name: Set(validate::name("name", &input.name)?),
-        summary: Set(validate::rich_text("summary", &input.summary, false)?),
+        slug: Set(validate::slug("slug", &input.slug, &limits::THERAPY_SLUG)?),
+        name: Set(validate::name("name", &input.name, &limits::THERAPY_NAME)?),
+        summary: Set(validate::rich_text(
+            "summary",
+            &input.summary,
+            false,
+            &limits::THERAPY_SUMMARY,
+        )?),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -170,13 +179,18 @@ pub async fn update(
 ) -> Result<Model> {
     let mut model = <ActiveModel as Default>::default();
     if let Some(slug) = changes.slug {
-        model.slug = Set(validate::slug("slug", &slug)?);
+        model.slug = Set(validate::slug("slug", &slug, &limits::THERAPY_SLUG)?);
     }
     if let Some(name) = changes.name {
-        model.name = Set(validate::name("name", &name)?);
+        model.name = Set(validate::name("name", &name, &limits::THERAPY_NAME)?);
     }
     if let Some(summary) = changes.summary {
-        model.summary = Set(validate::rich_text("summary", &summary, false)?);
+        model.summary = Set(validate::rich_text(
+            "summary",
+            &summary,
+            false,
+            &limits::THERAPY_SUMMARY,
+        )?);
     }
     if let Some(facts) = changes.facts {
         facts.validated()?.apply(&mut model);

@@ -1,15 +1,45 @@
-//! Input rules shared by every document type: slugs, required text, lengths, ranges.
+//! Input rules shared by every document type: text within its column's limit and
+//! free of NUL, slugs, names, and the ranges of numbers and lists.
+
+pub use entity::limits::{self, TextLimit};
 
 use super::{ContentError, Result};
 
-pub const MAX_NAME_LEN: usize = 300;
-pub const MAX_SLUG_LEN: usize = 120;
-pub const MAX_RICH_TEXT_LEN: usize = 100_000;
+/// The most entries a list argument that selects or sets values may hold
+/// (`slugIn`, `ids`, `types`, `techniques`…); it also keeps every `IN (…)` far
+/// below the databases' limits on bound parameters.
+pub const MAX_LIST_LEN: usize = 100;
+/// The most items a reorder list may name: it names every item of a hand-ordered
+/// list, which may be longer than a filter's list.
+pub const MAX_REORDER_LEN: usize = 1_000;
+/// The highest position a client may give an item; appending goes on from the
+/// last one, so nothing near `i32::MAX` is ever reached.
+pub const MAX_POSITION: i32 = 1_000_000;
+/// The largest value of a treatment fact (a count of sessions, weeks, minutes or months).
+pub const MAX_FACT: i32 = 10_000;
+
+/// Any text from a client, stored or compared with a column: no NUL character
+/// (PostgreSQL text cannot hold one) and at most the column's characters.
+pub fn text(field: &str, value: &str, limit: &TextLimit) -> Result<()> {
+    if value.contains('\0') {
+        return Err(ContentError::invalid(
+            field,
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
+    if !limit.admits(value) {
+        return Err(ContentError::invalid(
+            field,
+            format!("must be at most {} characters", limit.max_chars),
+        ));
+    }
+    Ok(())
+}
 
 /// A slug is lowercase letters, digits and single hyphens between them.
-pub fn slug(field: &str, value: &str) -> Result<String> {
+pub fn slug(field: &str, value: &str, limit: &TextLimit) -> Result<String> {
+    text(field, value, limit)?;
     let valid = !value.is_empty()
-        && value.len() <= MAX_SLUG_LEN
         && value.split('-').all(|part| {
             !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
@@ -19,24 +49,20 @@ pub fn slug(field: &str, value: &str) -> Result<String> {
         Err(ContentError::invalid(
             field,
             format!(
-                "must be 1–{MAX_SLUG_LEN} lowercase letters, digits and single hyphens (like \"knee-pain\"), got {value:?}"
+                "must be 1–{} lowercase letters, digits and single hyphens (like \"knee-pain\"), got {value:?}",
+                limit.max_chars
             ),
         ))
     }
 }
 
 /// A required one-line text such as a name or a title, trimmed.
-pub fn name(field: &str, value: &str) -> Result<String> {
+pub fn name(field: &str, value: &str, limit: &TextLimit) -> Result<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(ContentError::invalid(field, "must not be empty"));
     }
-    if trimmed.chars().count() > MAX_NAME_LEN {
-        return Err(ContentError::invalid(
-            field,
-            format!("must be at most {MAX_NAME_LEN} characters"),
-        ));
-    }
+    text(field, trimmed, limit)?;
     if trimmed.contains(['\n', '\r']) {
         return Err(ContentError::invalid(field, "must be a single line"));
     }
@@ -44,33 +70,61 @@ pub fn name(field: &str, value: &str) -> Result<String> {
 }
 
 /// Markdown text; may be empty unless `required`.
-pub fn rich_text(field: &str, value: &str, required: bool) -> Result<String> {
+pub fn rich_text(field: &str, value: &str, required: bool, limit: &TextLimit) -> Result<String> {
     if required && value.trim().is_empty() {
         return Err(ContentError::invalid(field, "must not be empty"));
     }
-    if value.len() > MAX_RICH_TEXT_LEN {
-        return Err(ContentError::invalid(
-            field,
-            format!("must be at most {MAX_RICH_TEXT_LEN} bytes"),
-        ));
-    }
+    text(field, value, limit)?;
     Ok(value.to_owned())
 }
 
 /// An optional short text: blank becomes `None`.
-pub fn optional_name(field: &str, value: Option<&str>) -> Result<Option<String>> {
+pub fn optional_name(field: &str, value: Option<&str>, limit: &TextLimit) -> Result<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => name(field, v).map(Some),
+        Some(v) => name(field, v, limit).map(Some),
     }
 }
 
-/// An optional count that must not be negative.
-pub fn non_negative(field: &str, value: Option<i32>) -> Result<()> {
-    match value {
-        Some(v) if v < 0 => Err(ContentError::invalid(
+/// A list argument holds at most `max` entries.
+pub fn list_len(field: &str, len: usize, max: usize) -> Result<()> {
+    if len > max {
+        return Err(ContentError::invalid(
             field,
-            format!("must not be negative, got {v}"),
+            format!("must hold at most {max} entries, got {len}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A position given by a client: 0 to [`MAX_POSITION`].
+pub fn position(field: &str, value: i32) -> Result<i32> {
+    if !(0..=MAX_POSITION).contains(&value) {
+        return Err(ContentError::invalid(
+            field,
+            format!("must be between 0 and {MAX_POSITION}, got {value}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// A version a client expects: versions start at 1.
+pub fn version(field: &str, value: i32) -> Result<()> {
+    if value < 1 {
+        return Err(ContentError::invalid(
+            field,
+            format!("must be at least 1 (versions start at 1), got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+/// An optional treatment fact: 0 to [`MAX_FACT`].
+pub fn fact(field: &str, value: Option<i32>) -> Result<()> {
+    match value {
+        Some(v) if !(0..=MAX_FACT).contains(&v) => Err(ContentError::invalid(
+            field,
+            format!("must be between 0 and {MAX_FACT}, got {v}"),
         )),
         _ => Ok(()),
     }
@@ -84,5 +138,29 @@ pub fn ordered(field: &str, low: Option<i32>, high: Option<i32>, what: &str) -> 
             format!("must not be below {what} ({l})"),
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHORT: TextLimit = TextLimit {
+        max_chars: 3,
+        ..limits::CONDITION_NAME
+    };
+
+    #[test]
+    fn text_counts_characters_not_bytes() {
+        assert!(text("f", "äöü", &SHORT).is_ok());
+        assert!(text("f", "äöüß", &SHORT).is_err());
+    }
+
+    #[test]
+    fn nul_is_refused_everywhere() {
+        assert!(text("f", "a\0", &SHORT).is_err());
+        assert!(name("f", "a\0b", &SHORT).is_err());
+        assert!(rich_text("f", "\0", false, &SHORT).is_err());
+        assert!(slug("f", "a\0", &SHORT).is_err());
     }
 }

@@ -81,8 +81,12 @@ pub fn stage(ctx: &Context<'_>, requested: Option<Stage>) -> ApiResult<content::
 
 /// Parses a GraphQL `ID` as a document id.
 pub fn parse_id(field: &str, id: &async_graphql::ID) -> ApiResult<Uuid> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| ApiError::bad_input(field, format!("{:?} is not a valid id", id.as_str())))
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        // Enough of the value to recognise it; a megabyte of garbage is not echoed back.
+        let shown: String = id.chars().take(40).collect();
+        let cut = if shown.len() < id.len() { "…" } else { "" };
+        ApiError::bad_input(field, format!("{shown:?}{cut} is not a valid id"))
+    })
 }
 
 pub fn parse_ids(field: &str, ids: &[async_graphql::ID]) -> ApiResult<Vec<Uuid>> {

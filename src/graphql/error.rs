@@ -124,7 +124,13 @@ impl From<AuthError> for ApiError {
         match err {
             AuthError::Malformed | AuthError::Rejected => Self::Unauthenticated(err.to_string()),
             AuthError::NotFound(_) => Self::NotFound(err.to_string()),
-            AuthError::InvalidName => Self::bad_input("name", "must be 1–200 characters"),
+            AuthError::InvalidName => Self::bad_input(
+                "name",
+                format!(
+                    "must be 1–{} characters, without NUL",
+                    entity::limits::API_TOKEN_NAME.max_chars
+                ),
+            ),
             AuthError::Database(db) => Self::from_db(&db),
         }
     }

@@ -16,6 +16,7 @@ use super::context::{database, identity, parse_ids, stage};
 use super::error::ApiError;
 use super::object::{ContentEvent, DocumentType, Stage};
 use crate::auth::{self, Identity};
+use crate::content::validate;
 use crate::db::Database;
 use crate::events::EventBus;
 use crate::observe::Metrics;
@@ -115,6 +116,13 @@ impl SubscriptionRoot {
         let bus = ctx
             .data::<EventBus>()
             .map_err(|_| async_graphql::Error::from(ApiError::Internal))?;
+        for (field, len) in [
+            ("types", types.as_ref().map_or(0, Vec::len)),
+            ("ids", ids.as_ref().map_or(0, Vec::len)),
+        ] {
+            validate::list_len(field, len, validate::MAX_LIST_LEN)
+                .map_err(|err| async_graphql::Error::from(ApiError::from(err)))?;
+        }
         let types: Option<HashSet<entity::DocumentType>> =
             types.map(|t| t.into_iter().map(Into::into).collect());
         let ids: Option<HashSet<Uuid>> = ids

@@ -54,8 +54,6 @@ pub const EVENT_HEADER: &str = "X-Clinic-Event";
 pub const SIGNATURE_HEADER: &str = "X-Clinic-Signature";
 /// Webhook secrets start with this, so that they are recognisable in configuration.
 pub const SECRET_PREFIX: &str = "whsec_";
-/// The longest URL a webhook may have.
-const MAX_URL_LEN: usize = 2000;
 /// How long past an attempt's timeout a claim stays locked (for the database writes around it).
 const LOCK_MARGIN: Duration = Duration::from_secs(10);
 /// The longest a pending delivery waits to be noticed without any wake-up.
@@ -109,13 +107,15 @@ pub struct WebhookChanges {
 }
 
 /// Checks a webhook URL: absolute `http` or `https` with a host that, if it is an IP
-/// literal or `localhost`, the allow-list allows. Returns it trimmed.
+/// literal or `localhost`, the allow-list allows; within its column's limit and free
+/// of NUL. Returns it trimmed.
 pub fn validate_url(url: &str, allowed: &AllowList) -> Result<String> {
     let url = url.trim();
-    if url.is_empty() || url.len() > MAX_URL_LEN {
+    let limit = entity::limits::WEBHOOK_URL;
+    if url.is_empty() || !limit.admits(url) {
         return Err(WebhookError::invalid(
             "url",
-            format!("must be 1–{MAX_URL_LEN} characters"),
+            format!("must be 1–{} characters, without NUL", limit.max_chars),
         ));
     }
     let parsed = reqwest::Url::parse(url)
@@ -161,6 +161,18 @@ pub fn filter_values<T: serde::de::DeserializeOwned>(json: &serde_json::Value) -
         .unwrap_or_default()
 }
 
+/// Each filter holds at most as many names as any list argument.
+fn check_filter_len(field: &str, len: usize) -> Result<()> {
+    let max = crate::content::validate::MAX_LIST_LEN;
+    if len > max {
+        return Err(WebhookError::invalid(
+            field,
+            format!("must hold at most {max} entries, got {len}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Registers a webhook. Returns it with its signing secret.
 pub async fn create(
     db: &Database,
@@ -169,6 +181,9 @@ pub async fn create(
     filters: &Filters,
 ) -> Result<(webhook::Model, String)> {
     let url = validate_url(url, allowed)?;
+    check_filter_len("documentTypes", filters.document_types.len())?;
+    check_filter_len("actions", filters.actions.len())?;
+    check_filter_len("stages", filters.stages.len())?;
     let secret = new_secret();
     let model = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -201,6 +216,12 @@ pub async fn update(
         .as_deref()
         .map(|url| validate_url(url, allowed))
         .transpose()?;
+    check_filter_len(
+        "documentTypes",
+        changes.document_types.as_ref().map_or(0, Vec::len),
+    )?;
+    check_filter_len("actions", changes.actions.as_ref().map_or(0, Vec::len))?;
+    check_filter_len("stages", changes.stages.as_ref().map_or(0, Vec::len))?;
     let txn = db.begin_write().await?;
     let current = webhook::Entity::find_by_id(id)
         .one(&*txn)
