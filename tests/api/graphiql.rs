@@ -45,12 +45,7 @@ async fn the_page_is_served_under_a_strict_content_security_policy() {
 async fn every_file_the_page_links_is_served_from_the_binary_and_cached_for_good() {
     let app = TestApp::spawn().await;
     let address = app.address.as_ref().unwrap();
-    let page = page_request(address)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_request(address).await.unwrap().text().await.unwrap();
 
     let links = linked_files(&page);
 
