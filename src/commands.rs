@@ -17,7 +17,12 @@ pub async fn run(cli: Cli) -> CommandResult {
         print!("{}", graphql::sdl());
         return Ok(());
     }
-    let db = Database::connect_and_migrate(&cli.database_url, cli.database_max_connections).await?;
+    let db = Database::connect_and_migrate_with(
+        &cli.database_url,
+        cli.database_max_connections,
+        std::time::Duration::from_secs(cli.database_acquire_timeout_secs),
+    )
+    .await?;
     match command {
         Command::Serve(args) => serve(db, args).await,
         Command::Migrate => {

@@ -22,6 +22,10 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
 
+    /// Seconds a request waits for a database connection before it fails as unavailable.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECS", default_value_t = 3, global = true, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub database_acquire_timeout_secs: u64,
+
     /// Log line format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,

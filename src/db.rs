@@ -10,6 +10,9 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+/// How long a request waits for a connection by default.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The lock key that orders content writes on PostgreSQL ("clinic").
 const EVENT_LOG_LOCK: i64 = 0x636c_696e_6963;
 
@@ -48,14 +51,25 @@ impl Database {
     /// Connects to `url` (`sqlite://file.db?mode=rwc`, `sqlite::memory:` or
     /// `postgres://…`) without migrating.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        Self::connect_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// Like `connect`, with how long a request may wait for a pooled connection:
+    /// past it, the request fails as unavailable rather than hanging while the
+    /// database is down.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self, DbErr> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let mut options = ConnectOptions::new(url.to_owned());
         options
             // An in-memory SQLite database lives and dies with its one connection.
             .max_connections(if in_memory { 1 } else { max_connections })
             .min_connections(if in_memory { 1 } else { 0 })
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30))
+            .connect_timeout(acquire_timeout)
+            .acquire_timeout(acquire_timeout)
             .sqlx_logging(false);
         let conn = sea_orm::Database::connect(options).await?;
         let write_gate = match conn.get_database_backend() {
@@ -76,7 +90,16 @@ impl Database {
 
     /// Connects and brings the schema up to date.
     pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<Self, DbErr> {
-        let db = Self::connect(url, max_connections).await?;
+        Self::connect_and_migrate_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// Like `connect_and_migrate`, with the acquire timeout of `connect_with`.
+    pub async fn connect_and_migrate_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self, DbErr> {
+        let db = Self::connect_with(url, max_connections, acquire_timeout).await?;
         db.migrate().await?;
         Ok(db)
     }
@@ -171,10 +194,9 @@ pub fn is_unreachable(err: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error as SqlxError;
     match err {
-        DbErr::ConnectionAcquire(_) => true,
-        DbErr::Conn(RuntimeErr::SqlxError(e))
-        | DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+        // Failing to get or open a connection is unreachability, whatever the cause.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
             matches!(
                 **e,
                 SqlxError::Io(_)
@@ -187,7 +209,6 @@ pub fn is_unreachable(err: &DbErr) -> bool {
                 code.starts_with("08") || code.starts_with("57P")
             }))
         }
-        DbErr::Conn(_) => true,
         _ => false,
     }
 }

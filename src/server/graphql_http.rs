@@ -312,8 +312,22 @@ pub async fn respond(
 /// The answer as the spec wants it: a refused document gets no `data`, and 400
 /// when the client speaks the GraphQL media type (or a limit refused it).
 fn encode(media: MediaType, executed: bool, response: async_graphql::Response) -> Response {
+    let has_code = |code: &str| {
+        response.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| matches!(c, async_graphql::Value::String(c) if c == code))
+        })
+    };
     let status = if executed {
-        StatusCode::OK
+        // Nothing could be answered because the database is away: say so, so
+        // load balancers and clients retry rather than cache an empty page.
+        if response.data == async_graphql::Value::Null && has_code("SERVICE_UNAVAILABLE") {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        }
     } else {
         let by_limit = response.errors.iter().any(|e| {
             e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(

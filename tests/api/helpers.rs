@@ -249,6 +249,11 @@ impl TestApp {
         &self.state.db
     }
 
+    /// The URL of this test's own database.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     pub fn header(&self, who: As) -> Option<String> {
         match who {
             As::Public => None,

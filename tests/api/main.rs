@@ -19,6 +19,7 @@ mod http;
 mod input_limits;
 mod limits;
 mod lists;
+mod outage;
 mod schema;
 mod seed_content;
 mod subscriptions;

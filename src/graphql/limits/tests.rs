@@ -286,3 +286,33 @@ fragment TypeRef on __Type {
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name
     ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
 }"#;
+
+/// The cost the guard measures for `query`, read from a refusal under a limit of 1.
+async fn cost_of(query: &str) -> u64 {
+    let schema = Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        subscription::SubscriptionRoot,
+    )
+    .extension(QueryGuard::new(
+        QueryLimits {
+            max_cost: 1,
+            ..QueryLimits::default()
+        },
+        Metrics::new(),
+    ))
+    .finish();
+    let response = schema.execute(async_graphql::Request::new(query)).await;
+    let extensions = response.errors[0].extensions.as_ref().unwrap();
+    match extensions.get("measured") {
+        Some(async_graphql::Value::Number(n)) => n.as_u64().unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_readme_quotes_the_page_and_list_costs() {
+    assert_eq!(cost_of(PAGE).await, 504);
+    let list = "{ therapies(first: 100) { nodes { name summary { plainText } } } }";
+    assert_eq!(cost_of(list).await, 401);
+}
