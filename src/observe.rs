@@ -61,6 +61,7 @@ struct Inner {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Histogram,
+    in_flight: Gauge,
     refused_by_limit: Family<LimitLabels, Counter>,
     websocket_connections: Gauge,
     subscriptions: Gauge,
@@ -90,6 +91,12 @@ impl Metrics {
             "graphql_request_duration_seconds",
             "Time to answer a GraphQL request over HTTP",
             latency.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "graphql_requests_in_flight",
+            "GraphQL requests over HTTP being answered now",
+            in_flight.clone(),
         );
         let refused_by_limit = Family::<LimitLabels, Counter>::default();
         registry.register(
@@ -125,6 +132,7 @@ impl Metrics {
             registry,
             requests,
             latency,
+            in_flight,
             refused_by_limit,
             websocket_connections,
             subscriptions,
@@ -145,6 +153,12 @@ impl Metrics {
             })
             .inc();
         self.0.latency.observe(took.as_secs_f64());
+    }
+
+    /// Counts a request as in flight until the returned guard is dropped.
+    pub fn in_flight(&self) -> InFlight {
+        self.0.in_flight.inc();
+        InFlight(self.0.in_flight.clone())
     }
 
     /// Counts one operation refused by the limit named by `code`.
@@ -216,6 +230,15 @@ impl Metrics {
             return name.to_owned();
         }
         "other".to_owned()
+    }
+}
+
+/// A request being answered; counted out when dropped.
+pub struct InFlight(Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

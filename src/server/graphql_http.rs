@@ -233,6 +233,7 @@ pub async fn respond(
     request: Result<async_graphql::Request, BadRequest>,
 ) -> Response {
     let started = Instant::now();
+    let _in_flight = state.metrics.in_flight();
     let Some(media) = negotiate(headers) else {
         state.metrics.request(None, Outcome::Refused, started.elapsed());
         return plain_error(

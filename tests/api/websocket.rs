@@ -18,7 +18,12 @@ const DRAFT_FAQ_CHANGES: &str =
 
 /// Waits until the instance's metrics show `expected` for a gauge.
 async fn wait_for_gauge(app: &TestApp, name: &str, expected: i64) {
-    let url = format!("{}/metrics", app.address.as_ref().unwrap());
+    wait_for_metric(app.address.as_ref().unwrap(), name, expected).await;
+}
+
+/// Waits until the metrics of the server at `base` show `expected` for a gauge.
+async fn wait_for_metric(base: &str, name: &str, expected: i64) {
+    let url = format!("{base}/metrics");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
@@ -280,10 +285,13 @@ async fn operations_over_the_socket_are_priced_and_timed_like_http() {
 }
 
 #[tokio::test]
-async fn shutting_down_closes_open_sockets_with_1001_and_returns_within_the_deadline() {
+async fn shutting_down_finishes_requests_in_flight_closes_sockets_with_1001_and_returns() {
+    // Arrange: a server with a socket open and a write in flight, held up by
+    // another write that holds the database.
     let app = TestApp::new().await;
+    let (faq, version) = first_faq(&app).await;
     let settings = HttpSettings {
-        shutdown_timeout: Duration::from_secs(2),
+        shutdown_timeout: Duration::from_secs(5),
         ..HttpSettings::default()
     };
     let state = AppState::with_settings(app.db().clone(), &settings);
@@ -299,10 +307,63 @@ async fn shutting_down_closes_open_sockets_with_1001_and_returns_within_the_dead
         server::serve_until_stopped(listener, router, &state, signal, settings.shutdown_timeout).await
     });
     let mut socket = open_and_init(&base, None, json!({})).await;
+    let blocker = app.db().begin_content_write().await.unwrap();
+    let in_flight = {
+        let (base, editor) = (base.clone(), app.tokens.editor.clone());
+        tokio::spawn(async move {
+            let mutation = "mutation($id: ID!, $v: Int!) { updateFaq(id: $id, expectedVersion: $v, input: { answer: \"Finished during shutdown.\" }) { version } }";
+            let response = reqwest::Client::new()
+                .post(format!("{base}/graphql"))
+                .bearer_auth(editor)
+                .json(&json!({ "query": mutation, "variables": { "id": faq, "v": version } }))
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        })
+    };
+    wait_for_metric(&base, "clinic_graphql_requests_in_flight", 1).await;
 
+    // Act
     stop.send(()).unwrap();
 
+    // Assert: the socket is closed at once with 1001; the write finishes once the
+    // database is free; then the server returns.
     assert_eq!(close_code(&mut socket).await, Some(1001));
+    drop(blocker);
+    let (status, body) = in_flight.await.unwrap();
+    assert_eq!(
+        (status, &body["data"]["updateFaq"]["version"]),
+        (200, &json!(version + 1)),
+        "{body}"
+    );
     let finished = tokio::time::timeout(Duration::from_secs(10), serving).await;
     assert!(matches!(finished, Ok(Ok(Ok(())))), "{finished:?}");
+}
+
+#[tokio::test]
+async fn idle_sockets_are_pinged() {
+    let app = TestApp::spawn_with(HttpSettings {
+        websocket: WebSocketSettings {
+            keepalive_interval: Duration::from_millis(100),
+            ..WebSocketSettings::default()
+        },
+        ..HttpSettings::default()
+    })
+    .await;
+    let mut socket = open_and_init(app.address.as_ref().unwrap(), None, json!({})).await;
+    let ping = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match futures_util::StreamExt::next(&mut socket).await {
+                Some(Ok(Message::Ping(_))) => return true,
+                Some(Ok(_)) => continue,
+                _ => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(ping, Ok(true));
 }
