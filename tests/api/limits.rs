@@ -8,33 +8,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clinic_content_api::graphql::limits::QueryLimits;
+pub use clinic_content_api::graphql::limits::attacks::fragment_bomb;
+use clinic_content_api::graphql::limits::attacks::{nested_aliases, nested_aliases_two_hops};
 use clinic_content_api::server::HttpSettings;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDatabase};
-
-/// The report's query: three hops therapy → condition → therapy under a page of
-/// 100 therapies, and `aliases` aliases of `slug` at the leaf.
-pub fn nested_alias_attack(aliases: usize) -> String {
-    let leaf: String = (0..aliases).map(|i| format!("a{i}: slug ")).collect();
-    let hop = |inner: &str| format!("conditions {{ condition {{ therapies {{ therapy {{ {inner} }} }} }} }}");
-    let inner = hop(&hop(&hop(&format!("conditions {{ condition {{ {leaf} }} }}"))));
-    format!("{{ therapies(first: 100) {{ nodes {{ {inner} }} }} }}")
-}
-
-/// Ten fragments, each spreading the next ten times, `levels` deep.
-pub fn fragment_bomb(levels: usize) -> String {
-    let mut text = String::from("{ ...F0 }\n");
-    for level in 0..levels {
-        let next = if level + 1 == levels {
-            "__typename".to_owned()
-        } else {
-            format!(" ...F{}", level + 1).repeat(10)
-        };
-        text.push_str(&format!("fragment F{level} on QueryRoot {{ {next} }}\n"));
-    }
-    text
-}
 
 async fn post_raw(base: &str, body: &Value) -> (u16, Value, Duration) {
     let started = Instant::now();
@@ -55,15 +34,9 @@ async fn the_reported_heavy_queries_are_refused_with_400_within_a_second() {
     let app = TestApp::spawn().await;
     let base = app.address.clone().unwrap();
     let cases = [
-        (nested_alias_attack(200), "QUERY_TOO_DEEP"),
-        (nested_alias_attack(600), "QUERY_TOO_DEEP"),
-        (
-            // One hop fewer fits the depth; its price is what refuses it.
-            nested_alias_attack(200)
-                .replacen("conditions { condition { therapies { therapy { ", "", 1)
-                .replacen(" } } } }", "", 1),
-            "QUERY_TOO_COMPLEX",
-        ),
+        (nested_aliases(200), "QUERY_TOO_DEEP"),
+        (nested_aliases(600), "QUERY_TOO_DEEP"),
+        (nested_aliases_two_hops(200), "QUERY_TOO_COMPLEX"),
         (fragment_bomb(10), "QUERY_TOO_MANY_FRAGMENTS"),
     ];
     for (query, code) in cases {
@@ -201,11 +174,7 @@ impl Drop for ServerProcess {
 async fn memory_stays_bounded_across_fifty_refused_heavy_queries() {
     let database = TestDatabase::new().await;
     let server = ServerProcess::start(&database);
-    let heavy = [
-        nested_alias_attack(600),
-        fragment_bomb(10),
-        nested_alias_attack(200),
-    ];
+    let heavy = [nested_aliases(600), fragment_bomb(10), nested_aliases(200)];
     // Warm up: allocator arenas, pools and caches settle first.
     for query in &heavy {
         let (status, _, _) = post_raw(&server.base, &json!({ "query": query })).await;

@@ -8,6 +8,7 @@
 //! limits hold over HTTP and over the WebSocket.
 
 mod analysis;
+pub mod attacks;
 mod extension;
 mod lexer;
 #[cfg(test)]
