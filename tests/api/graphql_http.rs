@@ -291,7 +291,10 @@ async fn cors_allows_only_the_configured_origins_and_never_credentials() {
             )
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, apollo-require-preflight",
+            )
     };
     let allowed = send(preflight("https://clinic.example")).await;
     assert_eq!(
@@ -299,6 +302,11 @@ async fn cors_allows_only_the_configured_origins_and_never_credentials() {
         Some(&HeaderValue::from_static("https://clinic.example"))
     );
     assert!(allowed.headers.get("access-control-allow-credentials").is_none());
+    let allowed_headers = allowed.headers["access-control-allow-headers"].to_str().unwrap();
+    assert!(
+        allowed_headers.contains("apollo-require-preflight"),
+        "{allowed_headers}"
+    );
     let other = send(preflight("https://evil.example")).await;
     assert!(other.headers.get("access-control-allow-origin").is_none());
 }
