@@ -127,6 +127,14 @@ pub struct ServeArgs {
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_timeout_secs: u64,
 
+    /// Seconds browsers and CDNs may keep a public answer (`Cache-Control: max-age`).
+    #[arg(long, env = "CACHE_MAX_AGE_SECS", default_value_t = 30)]
+    pub cache_max_age_secs: u64,
+
+    /// Seconds a stale public answer may still be served while it is refetched.
+    #[arg(long, env = "CACHE_STALE_WHILE_REVALIDATE_SECS", default_value_t = 60)]
+    pub cache_stale_while_revalidate_secs: u64,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 
@@ -266,6 +274,10 @@ impl ServeArgs {
             production: self.production,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
             webhook_allow_list: self.webhook_allow_list(),
+            cache: crate::server::CacheSettings {
+                max_age: Duration::from_secs(self.cache_max_age_secs),
+                stale_while_revalidate: Duration::from_secs(self.cache_stale_while_revalidate_secs),
+            },
         }
     }
 

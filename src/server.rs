@@ -4,6 +4,7 @@
 
 mod graphql_http;
 mod health;
+mod http_cache;
 mod websocket;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use self::graphql_http::{GRAPHQL_RESPONSE_JSON, MediaType};
+pub use self::http_cache::CacheSettings;
 pub use self::websocket::WebSocketSettings;
 use crate::auth;
 use crate::db::Database;
@@ -55,6 +57,8 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
     /// Webhook destinations allowed despite the rule against internal addresses.
     pub webhook_allow_list: AllowList,
+    /// How long browsers and CDNs may keep public answers.
+    pub cache: CacheSettings,
 }
 
 impl Default for HttpSettings {
@@ -68,6 +72,7 @@ impl Default for HttpSettings {
             production: false,
             shutdown_timeout: Duration::from_secs(10),
             webhook_allow_list: AllowList::default(),
+            cache: CacheSettings::default(),
         }
     }
 }
@@ -81,6 +86,7 @@ pub struct AppState {
     /// Webhook destinations allowed despite the rule against internal addresses.
     pub webhook_allow_list: AllowList,
     limits: Arc<QueryLimits>,
+    cache: Arc<CacheSettings>,
     websocket: Arc<WebSocketSettings>,
     websocket_slots: Arc<Semaphore>,
     production: bool,
@@ -120,6 +126,7 @@ impl AppState {
             metrics,
             webhook_allow_list: settings.webhook_allow_list.clone(),
             limits: Arc::new(settings.limits.clone()),
+            cache: Arc::new(settings.cache.clone()),
             websocket: Arc::new(settings.websocket.clone()),
             websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),
             production: settings.production,

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::AppState;
+use super::http_cache::{self, CacheSettings, Cacheability};
 use crate::auth::AuthError;
 use crate::graphql::error::ApiError;
 use crate::graphql::limits::{self, ExecutionStarted, LIMIT_CODES};
@@ -251,15 +252,14 @@ pub async fn respond(
         }
     };
     let operation_name = request.operation_name.clone();
+    // Parse only text that fits the limits; the guard refuses the rest.
+    let fits = state.limits.check_text(&limits::scan(&request.query)).is_ok();
+    let operation = if fits { operation_type(&mut request) } else { None };
     if method == Method::GET {
-        // Parse only text that fits the limits; the guard refuses the rest.
-        let fits = state.limits.check_text(&limits::scan(&request.query)).is_ok();
-        if fits
-            && matches!(
-                operation_type(&mut request),
-                Some(OperationType::Mutation | OperationType::Subscription)
-            )
-        {
+        if matches!(
+            operation,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        ) {
             state
                 .metrics
                 .request(operation_name.as_deref(), Outcome::Refused, started.elapsed());
@@ -307,12 +307,24 @@ pub async fn respond(
     state
         .metrics
         .request(operation_name.as_deref(), outcome, started.elapsed());
-    encode(media, executed, response)
+    let cacheability = match (authorization, operation, outcome) {
+        (Some(_), _, _) => Cacheability::Private,
+        (None, Some(OperationType::Query), Outcome::Ok) => Cacheability::Public,
+        _ => Cacheability::NoStore,
+    };
+    encode(media, executed, response, headers, cacheability, &state.cache)
 }
 
 /// The answer as the spec wants it: a refused document gets no `data`, and 400
 /// when the client speaks the GraphQL media type (or a limit refused it).
-fn encode(media: MediaType, executed: bool, response: async_graphql::Response) -> Response {
+fn encode(
+    media: MediaType,
+    executed: bool,
+    response: async_graphql::Response,
+    request: &HeaderMap,
+    cacheability: Cacheability,
+    cache: &CacheSettings,
+) -> Response {
     let has_code = |code: &str| {
         response.errors.iter().any(|e| {
             e.extensions
@@ -347,7 +359,7 @@ fn encode(media: MediaType, executed: bool, response: async_graphql::Response) -
         serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
     };
     match body {
-        Ok(body) => (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response(),
+        Ok(body) => http_cache::finish(request, cacheability, cache, status, media.content_type(), body),
         Err(err) => {
             tracing::error!(error = %err, "could not serialize a GraphQL answer");
             error_response(media, &ApiError::Internal)

@@ -16,6 +16,7 @@ mod graphql_http;
 mod history;
 mod hostile_input;
 mod http;
+mod http_caching;
 mod input_limits;
 mod limits;
 mod lists;
