@@ -255,25 +255,25 @@ pub async fn respond(
     // Parse only text that fits the limits; the guard refuses the rest.
     let fits = state.limits.check_text(&limits::scan(&request.query)).is_ok();
     let operation = if fits { operation_type(&mut request) } else { None };
-    if method == Method::GET {
-        if matches!(
+    if method == Method::GET
+        && matches!(
             operation,
             Some(OperationType::Mutation | OperationType::Subscription)
-        ) {
-            state
-                .metrics
-                .request(operation_name.as_deref(), Outcome::Refused, started.elapsed());
-            let mut response = plain_error(
-                media,
-                StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_REQUEST",
-                "mutations and subscriptions cannot be sent with GET: use POST (subscriptions: the WebSocket)",
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return response;
-        }
+        )
+    {
+        state
+            .metrics
+            .request(operation_name.as_deref(), Outcome::Refused, started.elapsed());
+        let mut response = plain_error(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "mutations and subscriptions cannot be sent with GET: use POST (subscriptions: the WebSocket)",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
     let authorization = match headers.get(header::AUTHORIZATION).map(|v| v.to_str()) {
         None => None,
