@@ -135,6 +135,10 @@ pub struct ServeArgs {
     #[arg(long, env = "CACHE_STALE_WHILE_REVALIDATE_SECS", default_value_t = 60)]
     pub cache_stale_while_revalidate_secs: u64,
 
+    /// Persisted-query documents each instance keeps (0 turns persisted queries off).
+    #[arg(long, env = "PERSISTED_QUERIES", default_value_t = 1_000)]
+    pub persisted_queries: usize,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 
@@ -274,6 +278,7 @@ impl ServeArgs {
             production: self.production,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
             webhook_allow_list: self.webhook_allow_list(),
+            persisted_queries: self.persisted_queries,
             cache: crate::server::CacheSettings {
                 max_age: Duration::from_secs(self.cache_max_age_secs),
                 stale_while_revalidate: Duration::from_secs(self.cache_stale_while_revalidate_secs),

@@ -5,6 +5,7 @@
 mod graphql_http;
 mod health;
 mod http_cache;
+mod persisted;
 mod websocket;
 
 use std::sync::Arc;
@@ -59,6 +60,8 @@ pub struct HttpSettings {
     pub webhook_allow_list: AllowList,
     /// How long browsers and CDNs may keep public answers.
     pub cache: CacheSettings,
+    /// How many persisted-query documents an instance keeps (0 turns them off).
+    pub persisted_queries: usize,
 }
 
 impl Default for HttpSettings {
@@ -73,6 +76,7 @@ impl Default for HttpSettings {
             shutdown_timeout: Duration::from_secs(10),
             webhook_allow_list: AllowList::default(),
             cache: CacheSettings::default(),
+            persisted_queries: 1_000,
         }
     }
 }
@@ -87,6 +91,7 @@ pub struct AppState {
     pub webhook_allow_list: AllowList,
     limits: Arc<QueryLimits>,
     cache: Arc<CacheSettings>,
+    persisted: persisted::PersistedQueries,
     websocket: Arc<WebSocketSettings>,
     websocket_slots: Arc<Semaphore>,
     production: bool,
@@ -127,6 +132,7 @@ impl AppState {
             webhook_allow_list: settings.webhook_allow_list.clone(),
             limits: Arc::new(settings.limits.clone()),
             cache: Arc::new(settings.cache.clone()),
+            persisted: persisted::PersistedQueries::new(settings.persisted_queries),
             websocket: Arc::new(settings.websocket.clone()),
             websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),
             production: settings.production,

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::AppState;
 use super::http_cache::{self, CacheSettings, Cacheability};
+use super::persisted::PersistedError;
 use crate::auth::AuthError;
 use crate::graphql::error::ApiError;
 use crate::graphql::limits::{self, ExecutionStarted, LIMIT_CODES};
@@ -177,8 +178,14 @@ fn form_urlencoded_pairs(query_string: &str) -> Vec<(String, String)> {
 }
 
 fn from_params(mut params: Map<String, Value>) -> Result<async_graphql::Request, BadRequest> {
+    let persisted = params
+        .get("extensions")
+        .and_then(|e| e.get("persistedQuery"))
+        .is_some();
     let query = match params.remove("query") {
         Some(Value::String(query)) => query,
+        // A persisted query names its document by hash instead.
+        None | Some(Value::Null) if persisted => String::new(),
         None | Some(Value::Null) => {
             return Err(BadRequest::bad("the request has no `query`"));
         }
@@ -251,6 +258,14 @@ pub async fn respond(
             return plain_error(media, bad.status, "BAD_REQUEST", &bad.message);
         }
     };
+    if let Err(err) = state.persisted.resolve(&mut request) {
+        state.metrics.request(None, Outcome::Refused, started.elapsed());
+        let status = match (&err, media) {
+            (PersistedError::NotFound, MediaType::Json) => StatusCode::OK,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        return plain_error(media, status, err.code(), &err.message());
+    }
     let operation_name = request.operation_name.clone();
     // Parse only text that fits the limits; the guard refuses the rest.
     let fits = state.limits.check_text(&limits::scan(&request.query)).is_ok();

@@ -21,6 +21,7 @@ mod input_limits;
 mod limits;
 mod lists;
 mod outage;
+mod persisted_queries;
 mod schema;
 mod seed_content;
 mod subscriptions;
