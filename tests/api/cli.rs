@@ -1,13 +1,11 @@
 //! The command line: migrate, seed, token management, schema, and the first start.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use clinic_content_api::auth::{self, Identity, Role};
 use serde_json::json;
 
-use crate::helpers::TestDatabase;
+use crate::helpers::{ServerProcess, TestDatabase};
 
 fn cli(database: &TestDatabase, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_clinic-content-api"))
@@ -85,40 +83,16 @@ async fn migrate_then_seed_loads_the_page_once() {
 }
 
 /// Starts `serve` on a free port, waits until it listens, and returns what it
-/// printed to stderr by then; the server is stopped with SIGTERM.
+/// printed to stderr by then and its address; the server is stopped with SIGTERM.
 fn first_lines_of_serve(database: &TestDatabase) -> (String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clinic-content-api"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DATABASE_URL", &database.url)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let started = Instant::now();
-    let mut printed = String::new();
-    let mut address = String::new();
-    while started.elapsed() < Duration::from_secs(60) {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        printed.push_str(&line);
-        if let Some(rest) = line.split("GraphQL at ").nth(1) {
-            address = rest.split_whitespace().next().unwrap_or_default().to_owned();
-            break;
-        }
-    }
-    let pid = child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let status = child.wait().unwrap();
+    let server = ServerProcess::start(database);
+    let (printed, address) = (server.printed.clone(), server.base());
+    let status = server.terminate();
     assert!(
         status.success(),
         "serve did not shut down cleanly on SIGTERM: {status:?}\n{printed}"
     );
-    (printed, address)
+    (printed, format!("{address}/graphql"))
 }
 
 #[tokio::test]

@@ -360,3 +360,85 @@ pub async fn therapy_version(app: &TestApp, id: &str) -> i64 {
         .await;
     data["therapy"]["version"].as_i64().unwrap()
 }
+
+/// The server binary (`serve`) on a test database, as an operator runs it; killed
+/// when dropped unless stopped with SIGTERM first.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// What it printed to stderr until it listened.
+    pub printed: String,
+    /// Its base URL, `http://127.0.0.1:PORT`; empty if it never listened.
+    address: String,
+}
+
+impl ServerProcess {
+    /// Starts `serve` on a free port and waits until it listens (at most a minute).
+    pub fn start(database: &TestDatabase) -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clinic-content-api"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("DATABASE_URL", &database.url)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start the server binary");
+        let mut reader = BufReader::new(child.stderr.take().expect("piped stderr"));
+        let started = std::time::Instant::now();
+        let (mut printed, mut address) = (String::new(), String::new());
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            printed.push_str(&line);
+            if let Some(rest) = line.split("GraphQL at ").nth(1) {
+                let url = rest.split_whitespace().next().unwrap_or_default();
+                address = url.trim_end_matches("/graphql").to_owned();
+                break;
+            }
+        }
+        // Keep draining its log so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in reader.lines() {});
+        Self {
+            child,
+            printed,
+            address,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        assert!(
+            self.address.starts_with("http://"),
+            "the server did not start:\n{}",
+            self.printed
+        );
+        self.address.clone()
+    }
+
+    /// Resident memory in KiB, from /proc.
+    pub fn rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("VmRSS")
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
+        self.child.wait().expect("wait for the server")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

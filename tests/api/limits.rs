@@ -3,8 +3,6 @@
 //! the size cap are replaced by an error, and refused queries leave the server's
 //! memory where it was.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clinic_content_api::graphql::limits::QueryLimits;
@@ -13,7 +11,7 @@ use clinic_content_api::graphql::limits::attacks::{nested_aliases, nested_aliase
 use clinic_content_api::server::HttpSettings;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDatabase};
+use crate::helpers::{ServerProcess, TestApp, TestDatabase};
 
 async fn post_raw(base: &str, body: &Value) -> (u16, Value, Duration) {
     let started = Instant::now();
@@ -118,66 +116,15 @@ async fn an_answer_over_the_size_cap_is_replaced_by_an_error() {
     );
 }
 
-/// The server binary, started on a seeded SQLite or PostgreSQL database.
-struct ServerProcess {
-    child: Child,
-    base: String,
-}
-
-impl ServerProcess {
-    fn start(database: &TestDatabase) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clinic-content-api"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("DATABASE_URL", &database.url)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut reader = BufReader::new(child.stderr.take().unwrap());
-        let mut base = String::new();
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap_or(0) > 0 {
-            if let Some(rest) = line.split("GraphQL at ").nth(1) {
-                let url = rest.split_whitespace().next().unwrap_or_default();
-                base = url.trim_end_matches("/graphql").to_owned();
-                break;
-            }
-            line.clear();
-        }
-        assert!(base.starts_with("http://"), "the server did not start: {line}");
-        // Keep draining its log so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in reader.lines() {});
-        Self { child, base }
-    }
-
-    /// Resident memory in KiB, from /proc.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn memory_stays_bounded_across_fifty_refused_heavy_queries() {
     let database = TestDatabase::new().await;
     let server = ServerProcess::start(&database);
+    let base = server.base();
     let heavy = [nested_aliases(600), fragment_bomb(10), nested_aliases(200)];
     // Warm up: allocator arenas, pools and caches settle first.
     for query in &heavy {
-        let (status, _, _) = post_raw(&server.base, &json!({ "query": query })).await;
+        let (status, _, _) = post_raw(&base, &json!({ "query": query })).await;
         assert_eq!(status, 400);
     }
     let before = server.rss_kib();
@@ -185,7 +132,7 @@ async fn memory_stays_bounded_across_fifty_refused_heavy_queries() {
     let mut most = before;
     for round in 0..50 {
         let query = &heavy[round % heavy.len()];
-        let (status, _, _) = post_raw(&server.base, &json!({ "query": query })).await;
+        let (status, _, _) = post_raw(&base, &json!({ "query": query })).await;
         assert_eq!(status, 400);
         most = most.max(server.rss_kib());
     }
