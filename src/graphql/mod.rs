@@ -9,6 +9,7 @@ pub mod loader;
 pub mod mutation;
 pub mod object;
 pub mod query;
+pub mod samples;
 pub mod session;
 pub mod subscription;
 

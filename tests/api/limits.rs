@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use clinic_content_api::graphql::limits::QueryLimits;
 pub use clinic_content_api::graphql::limits::attacks::fragment_bomb;
 use clinic_content_api::graphql::limits::attacks::{nested_aliases, nested_aliases_two_hops};
+use clinic_content_api::graphql::samples::THERAPY_PAGE;
 use clinic_content_api::server::HttpSettings;
 use serde_json::{Value, json};
 
@@ -56,22 +57,7 @@ async fn the_reported_heavy_queries_are_refused_with_400_within_a_second() {
 async fn the_readme_queries_fit_the_default_limits() {
     let app = TestApp::spawn().await;
     let base = app.address.clone().unwrap();
-    let page = r#"query TherapyPage {
-      therapy(slug: "prolotherapy") {
-        id slug name
-        summary { markdown html plainText }
-        sections { heading body { html } }
-        facts { typicalSessions minSessions maxSessions sessionIntervalWeeks
-                procedureMinutesMin procedureMinutesMax repeatAfterMonthsMin repeatAfterMonthsMax
-                insuranceCoverage insuranceNote firstUsedDecade }
-        benefits { title body { html } }
-        respondsWell: conditions(suitability: RESPONDS_WELL) { condition { slug name } note }
-        respondsPoorly: conditions(suitability: RESPONDS_POORLY) { condition { slug name } }
-        faqs { question answer { html } }
-        practitioners { name title techniques }
-        version updatedAt publishedAt
-      }
-    }"#;
+    let page = THERAPY_PAGE;
     let conditions = r#"query Conditions {
       conditions(first: 5, filter: { nameContains: "pain" }, orderBy: { field: NAME }) {
         totalCount

@@ -9,6 +9,7 @@ use async_graphql::Schema;
 use super::attacks::{fragment_bomb, nested_aliases, nested_aliases_two_hops};
 use super::{QueryGuard, QueryLimits};
 use crate::auth::{Identity, Role};
+use crate::graphql::samples::THERAPY_PAGE as PAGE;
 use crate::graphql::{AppSchema, mutation, query, subscription};
 use crate::observe::Metrics;
 
@@ -211,23 +212,6 @@ async fn text_length_tokens_and_bracket_nesting_have_edges() {
         Some("QUERY_TOO_DEEP")
     );
 }
-
-const PAGE: &str = r#"query TherapyPage {
-  therapy(slug: "prolotherapy") {
-    id slug name
-    summary { markdown html plainText }
-    sections { heading body { html } }
-    facts { typicalSessions minSessions maxSessions sessionIntervalWeeks
-            procedureMinutesMin procedureMinutesMax repeatAfterMonthsMin repeatAfterMonthsMax
-            insuranceCoverage insuranceNote firstUsedDecade }
-    benefits { title body { html } }
-    respondsWell: conditions(suitability: RESPONDS_WELL) { condition { slug name } note }
-    respondsPoorly: conditions(suitability: RESPONDS_POORLY) { condition { slug name } }
-    faqs { question answer { html } }
-    practitioners { name title techniques }
-    version updatedAt publishedAt
-  }
-}"#;
 
 /// GraphiQL's introspection query (graphql-js `getIntrospectionQuery` with every option on).
 const INTROSPECTION: &str = r#"query IntrospectionQuery {
