@@ -253,12 +253,16 @@ pub async fn respond(
     if method == Method::GET {
         // Parse only text that fits the limits; the guard refuses the rest.
         let fits = state.limits.check_text(&limits::scan(&request.query)).is_ok();
-        if fits
-            && matches!(
+        let refused = fits && {
+            // The document is parsed here (the guard reuses it), so a long one
+            // takes its turn in the lane here.
+            let _lane = state.parse_lane.enter(&request.query).await;
+            matches!(
                 operation_type(&mut request),
                 Some(OperationType::Mutation | OperationType::Subscription)
             )
-        {
+        };
+        if refused {
             state
                 .metrics
                 .request(operation_name.as_deref(), Outcome::Refused, started.elapsed());

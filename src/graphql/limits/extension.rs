@@ -15,7 +15,7 @@ use async_graphql::{
     ErrorExtensionValues, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{QueryLimits, analysis, lexer};
 use crate::auth::Identity;
@@ -59,12 +59,34 @@ impl ExecutionStarted {
 /// short ones (most real queries) never wait.
 pub const LONG_DOCUMENT_BYTES: usize = 1024;
 
+/// The one-at-a-time lane for parsing long documents; one per instance, shared by
+/// the guard and by the HTTP layer where it parses a GET's document first.
+#[derive(Debug, Clone)]
+pub struct ParseLane(Arc<Semaphore>);
+
+impl Default for ParseLane {
+    fn default() -> Self {
+        Self(Arc::new(Semaphore::new(1)))
+    }
+}
+
+impl ParseLane {
+    /// Waits for the lane when `query` is long; hold what it returns while parsing.
+    pub async fn enter(&self, query: &str) -> Option<SemaphorePermit<'_>> {
+        if query.len() <= LONG_DOCUMENT_BYTES {
+            return None;
+        }
+        // The semaphore is never closed, so acquiring cannot fail.
+        self.0.acquire().await.ok()
+    }
+}
+
 /// Install with `Schema::build(..).extension(QueryGuard::new(limits, metrics))`.
 pub struct QueryGuard {
     limits: Arc<QueryLimits>,
     metrics: Metrics,
     introspection: bool,
-    long_documents: Arc<Semaphore>,
+    lane: ParseLane,
 }
 
 impl QueryGuard {
@@ -73,8 +95,13 @@ impl QueryGuard {
             limits: Arc::new(limits),
             metrics,
             introspection: true,
-            long_documents: Arc::new(Semaphore::new(1)),
+            lane: ParseLane::default(),
         }
+    }
+
+    /// Parses long documents in `lane`, shared with the rest of the instance.
+    pub fn with_parse_lane(self, lane: ParseLane) -> Self {
+        Self { lane, ..self }
     }
 
     /// Refuses documents that ask for the schema (`__schema`, `__type`), with
@@ -93,7 +120,7 @@ impl ExtensionFactory for QueryGuard {
             limits: self.limits.clone(),
             metrics: self.metrics.clone(),
             introspection: self.introspection,
-            long_documents: self.long_documents.clone(),
+            lane: self.lane.clone(),
         })
     }
 }
@@ -102,7 +129,7 @@ struct Guard {
     limits: Arc<QueryLimits>,
     metrics: Metrics,
     introspection: bool,
-    long_documents: Arc<Semaphore>,
+    lane: ParseLane,
 }
 
 #[async_trait::async_trait]
@@ -128,12 +155,7 @@ impl Extension for Guard {
             .and_then(|data| data.downcast_ref::<Identity>())
             .or_else(|| ctx.data_opt::<Identity>())
             .is_some_and(|identity| identity.role().is_some());
-        // The semaphore is never closed, so a failed acquire cannot happen.
-        let long_document = if request.query.len() > LONG_DOCUMENT_BYTES {
-            self.long_documents.acquire().await.ok()
-        } else {
-            None
-        };
+        let long_document = self.lane.enter(&request.query).await;
         let document = request
             .parsed_query()
             .map_err(|err| with_code(err, PARSE_FAILED))?;
