@@ -37,7 +37,7 @@ use crate::events::EventBus;
 use crate::events::webhooks::{self, AllowList, WebhookSettings};
 use crate::graphiql;
 use crate::graphql::error::ApiError;
-use crate::graphql::limits::QueryLimits;
+use crate::graphql::limits::{ParseLane, QueryLimits};
 use crate::graphql::loader::Loaders;
 use crate::graphql::{AppSchema, SchemaSettings, build_schema};
 use crate::observe::Metrics;
@@ -92,6 +92,8 @@ pub struct AppState {
     limits: Arc<QueryLimits>,
     cache: Arc<CacheSettings>,
     persisted: persisted::PersistedQueries,
+    /// Where long documents are parsed, one at a time (the schema's guard shares it).
+    parse_lane: ParseLane,
     websocket: Arc<WebSocketSettings>,
     websocket_slots: Arc<Semaphore>,
     production: bool,
@@ -119,10 +121,12 @@ impl AppState {
     pub fn with_settings(db: Database, settings: &HttpSettings) -> Self {
         let bus = EventBus::new();
         let metrics = Metrics::new();
+        let parse_lane = ParseLane::default();
         let schema_settings = SchemaSettings {
             limits: settings.limits.clone(),
             production: settings.production,
             webhook_allow_list: settings.webhook_allow_list.clone(),
+            parse_lane: parse_lane.clone(),
         };
         Self {
             schema: build_schema(db.clone(), bus.clone(), &schema_settings, metrics.clone()),
@@ -133,6 +137,7 @@ impl AppState {
             limits: Arc::new(settings.limits.clone()),
             cache: Arc::new(settings.cache.clone()),
             persisted: persisted::PersistedQueries::new(settings.persisted_queries),
+            parse_lane,
             websocket: Arc::new(settings.websocket.clone()),
             websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),
             production: settings.production,

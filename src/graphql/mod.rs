@@ -30,6 +30,8 @@ pub struct SchemaSettings {
     pub production: bool,
     /// Webhook destinations allowed despite the rule against internal addresses.
     pub webhook_allow_list: AllowList,
+    /// Where long documents are parsed, one at a time.
+    pub parse_lane: limits::ParseLane,
 }
 
 /// The schema, with the database every resolver reaches through the context and
@@ -45,7 +47,8 @@ pub fn build_schema(db: Database, bus: EventBus, settings: &SchemaSettings, metr
     .data(metrics.clone())
     .data(settings.webhook_allow_list.clone())
     .extension(session::SessionCheck);
-    let guard = limits::QueryGuard::new(settings.limits.clone(), metrics);
+    let guard = limits::QueryGuard::new(settings.limits.clone(), metrics)
+        .with_parse_lane(settings.parse_lane.clone());
     if settings.production {
         builder = builder
             .extension(guard.without_introspection())

@@ -269,7 +269,14 @@ pub async fn respond(
     let operation_name = request.operation_name.clone();
     // Parse only text that fits the limits; the guard refuses the rest.
     let fits = state.limits.check_text(&limits::scan(&request.query)).is_ok();
-    let operation = if fits { operation_type(&mut request) } else { None };
+    let operation = if fits {
+        // The document is parsed here (the guard reuses it), so a long one
+        // takes its turn in the parse lane here.
+        let _lane = state.parse_lane.enter(&request.query).await;
+        operation_type(&mut request)
+    } else {
+        None
+    };
     if method == Method::GET
         && matches!(
             operation,

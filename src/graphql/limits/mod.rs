@@ -18,8 +18,8 @@ use std::time::Duration;
 
 pub use analysis::{Measured, measure};
 pub use extension::{
-    ExecutionStarted, INTROSPECTION_DISABLED, OPERATION_TIMEOUT, PARSE_FAILED, QueryGuard,
-    RESPONSE_TOO_LARGE, VALIDATION_FAILED,
+    ExecutionStarted, INTROSPECTION_DISABLED, LONG_DOCUMENT_BYTES, OPERATION_TIMEOUT, PARSE_FAILED,
+    ParseLane, QueryGuard, RESPONSE_TOO_LARGE, VALIDATION_FAILED,
 };
 pub use lexer::{TextShape, scan};
 

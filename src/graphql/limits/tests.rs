@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use async_graphql::Schema;
 
 use super::attacks::{fragment_bomb, nested_aliases, nested_aliases_two_hops};
-use super::{QueryGuard, QueryLimits};
+use super::{LONG_DOCUMENT_BYTES, ParseLane, QueryGuard, QueryLimits};
 use crate::auth::{Identity, Role};
 use crate::graphql::samples::THERAPY_PAGE as PAGE;
 use crate::graphql::{AppSchema, mutation, query, subscription};
@@ -274,4 +274,38 @@ async fn the_readme_quotes_the_page_and_list_costs() {
     assert_eq!(cost_of(PAGE).await, 504);
     let list = "{ therapies(first: 100) { nodes { name summary { plainText } } } }";
     assert_eq!(cost_of(list).await, 401);
+}
+
+/// While one long document is being parsed, the next long one waits its turn and a
+/// short one goes straight through: a flood of long documents holds one core.
+#[tokio::test]
+async fn long_documents_take_turns_to_be_parsed_and_short_ones_never_wait() {
+    use futures_util::FutureExt;
+
+    let lane = ParseLane::default();
+    let schema = Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        subscription::SubscriptionRoot,
+    )
+    .extension(QueryGuard::new(QueryLimits::default(), Metrics::new()).with_parse_lane(lane.clone()))
+    .finish();
+    // Long by a comment, so every other limit is far off.
+    let long = format!("# {}\n{{ __typename }}", "x".repeat(LONG_DOCUMENT_BYTES));
+
+    let parsing = lane.enter(&long).await.expect("a long document takes the lane");
+    let waiting = schema
+        .execute(async_graphql::Request::new(long.as_str()))
+        .now_or_never();
+    let short = tokio::time::timeout(Duration::from_secs(5), schema.execute("{ __typename }")).await;
+    drop(parsing);
+    let after = schema.execute(async_graphql::Request::new(long.as_str())).await;
+
+    assert!(
+        waiting.is_none(),
+        "a long document was parsed while the lane was taken"
+    );
+    let short = short.expect("a short document does not wait for the lane");
+    assert_eq!(short.data.to_string(), r#"{__typename: "QueryRoot"}"#);
+    assert_eq!(after.data.to_string(), r#"{__typename: "QueryRoot"}"#);
 }
