@@ -60,7 +60,7 @@ impl ExecutionStarted {
 pub const LONG_DOCUMENT_BYTES: usize = 1024;
 
 /// The one-at-a-time lane for parsing long documents; one per instance, shared by
-/// the guard and by the HTTP layer where it parses a GET's document first.
+/// the guard and by the HTTP layer, which parses a request's document first.
 #[derive(Debug, Clone)]
 pub struct ParseLane(Arc<Semaphore>);
 
