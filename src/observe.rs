@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -68,6 +70,8 @@ struct Inner {
     pool: Family<PoolLabels, Gauge>,
     webhook_backlog: Gauge,
     operations_seen: Mutex<HashSet<String>>,
+    /// Woken whenever a gauge of live things (requests, sockets, subscriptions) moves.
+    changed: Notify,
 }
 
 impl Default for Metrics {
@@ -139,6 +143,7 @@ impl Metrics {
             pool,
             webhook_backlog,
             operations_seen: Mutex::new(HashSet::new()),
+            changed: Notify::new(),
         }))
     }
 
@@ -158,7 +163,13 @@ impl Metrics {
     /// Counts a request as in flight until the returned guard is dropped.
     pub fn in_flight(&self) -> InFlight {
         self.0.in_flight.inc();
-        InFlight(self.0.in_flight.clone())
+        self.0.changed.notify_waiters();
+        InFlight(self.clone())
+    }
+
+    /// GraphQL requests over HTTP being answered now.
+    pub fn requests_in_flight(&self) -> i64 {
+        self.0.in_flight.get()
     }
 
     /// Counts one operation refused by the limit named by `code`.
@@ -173,22 +184,42 @@ impl Metrics {
 
     pub fn websocket_opened(&self) {
         self.0.websocket_connections.inc();
+        self.0.changed.notify_waiters();
     }
 
     pub fn websocket_closed(&self) {
         self.0.websocket_connections.dec();
-    }
-
-    pub fn websocket_connections(&self) -> i64 {
-        self.0.websocket_connections.get()
+        self.0.changed.notify_waiters();
     }
 
     pub fn subscription_started(&self) {
         self.0.subscriptions.inc();
+        self.0.changed.notify_waiters();
     }
 
     pub fn subscription_ended(&self) {
         self.0.subscriptions.dec();
+        self.0.changed.notify_waiters();
+    }
+
+    /// Subscriptions running now.
+    pub fn subscriptions(&self) -> i64 {
+        self.0.subscriptions.get()
+    }
+
+    /// Returns once `condition` holds, checking it each time a live gauge moves
+    /// (tests and operators wait on this rather than on time).
+    pub async fn wait_until(&self, condition: impl Fn(&Metrics) -> bool) {
+        loop {
+            let changed = self.0.changed.notified();
+            tokio::pin!(changed);
+            // Registered before the check, so a change in between is not missed.
+            changed.as_mut().enable();
+            if condition(self) {
+                return;
+            }
+            changed.await;
+        }
     }
 
     /// Records the gauges read at scrape time.
@@ -234,11 +265,12 @@ impl Metrics {
 }
 
 /// A request being answered; counted out when dropped.
-pub struct InFlight(Gauge);
+pub struct InFlight(Metrics);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.dec();
+        self.0.0.in_flight.dec();
+        self.0.0.changed.notify_waiters();
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::browser::{Browser, CONTROL, ENTER, ESCAPE};
-use crate::helpers::{As, TestApp};
+use crate::helpers::{As, TestApp, wait_for_metrics};
 
 /// A browser's request for the page.
 fn page_request(address: &str) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
@@ -244,39 +244,20 @@ async fn graphiql_runs_queries_in_a_browser_that_can_reach_only_loopback() {
     assert_eq!(errors, Vec::<&String>::new(), "errors on the console {seen}");
 }
 
-/// Makes draft changes until GraphiQL's response pane shows one, and returns it.
-/// The server starts listening a moment after GraphiQL subscribes, with no sign a
-/// page or a test can see, so a change made too early is missed: each attempt waits
-/// for the pane, and the next change is the marker that tells whether it is listening.
+/// Once the server runs GraphiQL's subscription, makes a draft change and returns
+/// the event GraphiQL's response pane shows for it.
 async fn first_event_shown(browser: &Browser, app: &TestApp) -> Value {
-    for attempt in 1..=20 {
-        app.data(
-            As::Editor,
-            "mutation($slug: String!, $name: String!) { createCondition(input: { slug: $slug, name: $name }) { slug } }",
-            json!({ "slug": format!("graphiql-{attempt}"), "name": format!("GraphiQL {attempt}") }),
-        )
-        .await;
-        let shown = browser
-            .wait_for(
-                "const pane = document.querySelector('.graphiql-response .CodeMirror');
-                 const text = pane && pane.CodeMirror.getValue();
-                 return text && text.includes('\"contentChanged\"') ? text : null;",
-                json!([]),
-                std::time::Duration::from_secs(1),
-            )
-            .await;
-        if let Some(text) = shown {
-            let text = text.as_str().unwrap();
-            return serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
-        }
-    }
-    let screenshot = std::env::temp_dir().join("cca-graphiql.png");
-    browser.screenshot(&screenshot).await;
-    panic!(
-        "no change reached GraphiQL's subscription (the window is in {}); console: {:#?}",
-        screenshot.display(),
-        browser.console().await
-    );
+    wait_for_metrics(&app.state.metrics, "GraphiQL's subscription", |m| {
+        m.subscriptions() >= 1
+    })
+    .await;
+    app.data(
+        As::Editor,
+        "mutation { createCondition(input: { slug: \"graphiql-1\", name: \"GraphiQL 1\" }) { slug } }",
+        json!({}),
+    )
+    .await;
+    shown_response(browser, "contentChanged").await
 }
 
 /// The JSON in GraphiQL's response pane, once it holds `field`.

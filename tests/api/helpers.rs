@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clinic_content_api::auth::{self, Role};
 use clinic_content_api::db::Database;
 use clinic_content_api::events::webhooks::{AllowList, WebhookSettings};
+use clinic_content_api::observe::Metrics;
 use clinic_content_api::seed;
 use clinic_content_api::server::{self, AppState, HttpSettings};
 use serde_json::{Value, json};
@@ -228,8 +229,9 @@ impl TestApp {
     }
 
     /// Serves a second, independent instance of the app on the same database (its
-    /// own pool, event bus and workers), as a load balancer would; returns its base URL.
-    pub async fn spawn_another_instance(&self) -> String {
+    /// own pool, event bus and workers), as a load balancer would; returns its base
+    /// URL and its metrics (to wait on its subscriptions).
+    pub async fn spawn_another_instance(&self) -> (String, Metrics) {
         let db = Database::connect(&self._database.url, 8)
             .await
             .expect("second instance connects");
@@ -240,9 +242,10 @@ impl TestApp {
             .expect("background tasks start");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().unwrap());
+        let metrics = state.metrics.clone();
         let router = server::app(state, &HttpSettings::default());
         tokio::spawn(server::serve(listener, router, std::future::pending()));
-        address
+        (address, metrics)
     }
 
     pub fn db(&self) -> &Database {
@@ -441,4 +444,11 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Waits (at most 15 s) until the metrics of an instance satisfy `condition`.
+pub async fn wait_for_metrics(metrics: &Metrics, what: &str, condition: impl Fn(&Metrics) -> bool) {
+    tokio::time::timeout(std::time::Duration::from_secs(15), metrics.wait_until(condition))
+        .await
+        .unwrap_or_else(|_| panic!("never saw {what}"));
 }

@@ -10,36 +10,16 @@ use clinic_content_api::server::{self, AppState, HttpSettings, WebSocketSettings
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{As, TestApp, fast_webhooks};
+use crate::helpers::{As, TestApp, fast_webhooks, wait_for_metrics};
 use crate::ws_client::{close_code, next_json, open, open_and_init, send};
 
 const DRAFT_FAQ_CHANGES: &str =
     "subscription { contentChanged(types: [FAQ], stage: DRAFT) { documentId action } }";
 
-/// Waits until the instance's metrics show `expected` for a gauge.
-async fn wait_for_gauge(app: &TestApp, name: &str, expected: i64) {
-    wait_for_metric(app.address.as_ref().unwrap(), name, expected).await;
-}
-
-/// Waits until the metrics of the server at `base` show `expected` for a gauge.
-async fn wait_for_metric(base: &str, name: &str, expected: i64) {
-    let url = format!("{base}/metrics");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
-        let value = text
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("{name} ")))
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        if value == Some(expected) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{name} never reached {expected}: {value:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// Waits until the instance runs `expected` subscriptions.
+async fn wait_for_subscriptions(app: &TestApp, expected: i64) {
+    let what = format!("{expected} subscriptions");
+    wait_for_metrics(&app.state.metrics, &what, |m| m.subscriptions() == expected).await;
 }
 
 async fn first_faq(app: &TestApp) -> (String, i64) {
@@ -91,7 +71,7 @@ async fn a_revoked_token_closes_its_socket_and_nothing_sent_after_the_revocation
         json!({ "id": "s", "type": "subscribe", "payload": { "query": DRAFT_FAQ_CHANGES } }),
     )
     .await;
-    wait_for_gauge(&app, "clinic_subscriptions", 1).await;
+    wait_for_subscriptions(&app, 1).await;
 
     // Act: revoke, then send a mutation on the socket.
     app.data(
@@ -206,7 +186,7 @@ async fn subscriptions_per_socket_and_sockets_per_instance_are_capped() {
             json!({ "id": id, "type": "subscribe", "payload": { "query": public } }),
         )
         .await;
-        wait_for_gauge(&app, "clinic_subscriptions", running).await;
+        wait_for_subscriptions(&app, running).await;
     }
     let refused = next_json(&mut socket).await;
     assert_eq!(refused["id"], "3", "{refused}");
@@ -217,13 +197,13 @@ async fn subscriptions_per_socket_and_sockets_per_instance_are_capped() {
 
     // Completing one frees its slot.
     send(&mut socket, json!({ "id": "1", "type": "complete" })).await;
-    wait_for_gauge(&app, "clinic_subscriptions", 1).await;
+    wait_for_subscriptions(&app, 1).await;
     send(
         &mut socket,
         json!({ "id": "4", "type": "subscribe", "payload": { "query": public } }),
     )
     .await;
-    wait_for_gauge(&app, "clinic_subscriptions", 2).await;
+    wait_for_subscriptions(&app, 2).await;
 
     // The instance takes two sockets; a third is refused before upgrading.
     let _second = open(&base, None).await.expect("a second socket");
@@ -295,6 +275,7 @@ async fn shutting_down_finishes_requests_in_flight_closes_sockets_with_1001_and_
         ..HttpSettings::default()
     };
     let state = AppState::with_settings(app.db().clone(), &settings);
+    let metrics = state.metrics.clone();
     state.start_background(fast_webhooks()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -325,7 +306,7 @@ async fn shutting_down_finishes_requests_in_flight_closes_sockets_with_1001_and_
             )
         })
     };
-    wait_for_metric(&base, "clinic_graphql_requests_in_flight", 1).await;
+    wait_for_metrics(&metrics, "the write in flight", |m| m.requests_in_flight() == 1).await;
 
     // Act
     stop.send(()).unwrap();
