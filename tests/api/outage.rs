@@ -16,6 +16,18 @@ async fn admin_connection() -> Option<DatabaseConnection> {
     Some(Connection::connect(url).await.expect("maintenance connection"))
 }
 
+/// A served app on its own PostgreSQL database, a maintenance connection and the
+/// database's name; `None` (saying the test is skipped) on SQLite.
+async fn served_on_postgres() -> Option<(DatabaseConnection, TestApp, String)> {
+    let Some(admin) = admin_connection().await else {
+        eprintln!("SKIPPED outage test: it needs PostgreSQL ({POSTGRES_URL_VAR}); SQLite is embedded");
+        return None;
+    };
+    let app = TestApp::spawn().await;
+    let database = database_name(app.database_url());
+    Some((admin, app, database))
+}
+
 fn database_name(url: &str) -> String {
     let path = url.rsplit('/').next().unwrap_or_default();
     path.split('?').next().unwrap_or_default().to_owned()
@@ -48,12 +60,9 @@ async fn create_faq(app: &TestApp, therapy: &str, n: usize) -> (u16, Value) {
 
 #[tokio::test]
 async fn cut_connections_lose_no_acknowledged_write_and_half_apply_none() {
-    let Some(admin) = admin_connection().await else {
-        eprintln!("SKIPPED outage test: it needs PostgreSQL ({POSTGRES_URL_VAR}); SQLite is embedded");
+    let Some((admin, app, database)) = served_on_postgres().await else {
         return;
     };
-    let app = TestApp::spawn().await;
-    let database = database_name(app.database_url());
     let therapy = prolotherapy_id(&app).await;
 
     // Act: 60 writes, with every connection cut three times along the way.
@@ -115,13 +124,10 @@ async fn cut_connections_lose_no_acknowledged_write_and_half_apply_none() {
 
 #[tokio::test]
 async fn a_database_that_refuses_connections_is_answered_503_fast_and_recovered_from() {
-    let Some(admin) = admin_connection().await else {
-        eprintln!("SKIPPED outage test: it needs PostgreSQL ({POSTGRES_URL_VAR}); SQLite is embedded");
+    let Some((admin, app, database)) = served_on_postgres().await else {
         return;
     };
-    let app = TestApp::spawn().await;
     let base = app.address.clone().unwrap();
-    let database = database_name(app.database_url());
     let page = json!({ "query": "{ therapy(slug: \"prolotherapy\") { name } }" });
 
     // Act: the database stops taking connections, and those open are cut.
