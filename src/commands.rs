@@ -73,6 +73,8 @@ pub async fn run(cli: Cli) -> CommandResult {
 }
 
 async fn serve(db: Database, args: ServeArgs) -> CommandResult {
+    // Settings first: a bad manifest stops the start before anything is written.
+    let settings = args.http_settings()?;
     if !args.no_seed && seed::is_empty(db.conn()).await? {
         match seed::load_default(&db).await {
             Ok(report) => tracing::info!(
@@ -95,7 +97,6 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
              Send it as `Authorization: Bearer {secret}`. Create more with `clinic-content-api token create`.\n"
         );
     }
-    let settings = args.http_settings();
     let signal = server::shutdown_signal();
     let state = AppState::with_settings(db, &settings);
     state.start_background(args.webhook_settings()).await?;

@@ -139,6 +139,34 @@ pub struct ServeArgs {
     #[arg(long, env = "PERSISTED_QUERIES", default_value_t = 1_000)]
     pub persisted_queries: usize,
 
+    /// A persisted-query manifest (Apollo's format): operations registered ahead of time, by hash.
+    #[arg(long, env = "PERSISTED_QUERY_MANIFEST")]
+    pub persisted_query_manifest: Option<std::path::PathBuf>,
+
+    /// Allow-list mode: requests without a token may run the manifest's operations only.
+    #[arg(
+        long,
+        env = "REGISTERED_OPERATIONS_ONLY",
+        requires = "persisted_query_manifest"
+    )]
+    pub registered_operations_only: bool,
+
+    /// Bytes of whole public answers each instance keeps in memory (0 turns the response cache off).
+    #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub response_cache_bytes: usize,
+
+    /// Most public answers each instance keeps.
+    #[arg(long, env = "RESPONSE_CACHE_ENTRIES", default_value_t = 10_000)]
+    pub response_cache_entries: usize,
+
+    /// Bytes of published rows and child lists each instance keeps under the loaders (0 turns the object cache off).
+    #[arg(long, env = "OBJECT_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub object_cache_bytes: usize,
+
+    /// Most rows and lists each instance keeps.
+    #[arg(long, env = "OBJECT_CACHE_ENTRIES", default_value_t = 50_000)]
+    pub object_cache_entries: usize,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 
@@ -266,10 +294,21 @@ impl WebSocketArgs {
 }
 
 impl ServeArgs {
-    /// The HTTP server's settings.
-    pub fn http_settings(&self) -> crate::server::HttpSettings {
+    /// The HTTP server's settings; fails when the manifest cannot be read or is malformed.
+    pub fn http_settings(&self) -> Result<crate::server::HttpSettings, String> {
         use std::time::Duration;
-        crate::server::HttpSettings {
+        let persisted_manifest = match &self.persisted_query_manifest {
+            None => crate::server::Manifest::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read PERSISTED_QUERY_MANIFEST {}: {e}", path.display()))?;
+                crate::server::Manifest::parse(&text)
+                    .map_err(|e| format!("PERSISTED_QUERY_MANIFEST {}: {e}", path.display()))?
+            }
+        };
+        Ok(crate::server::HttpSettings {
+            persisted_manifest,
+            registered_operations_only: self.registered_operations_only,
             body_limit_bytes: self.body_limit_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             cors_allowed_origins: self.cors_allowed_origins.clone(),
@@ -279,11 +318,21 @@ impl ServeArgs {
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
             webhook_allow_list: self.webhook_allow_list(),
             persisted_queries: self.persisted_queries,
+            caches: crate::cache::CacheBudgets {
+                responses: crate::cache::Budget {
+                    max_bytes: self.response_cache_bytes,
+                    max_entries: self.response_cache_entries,
+                },
+                objects: crate::cache::Budget {
+                    max_bytes: self.object_cache_bytes,
+                    max_entries: self.object_cache_entries,
+                },
+            },
             cache: crate::server::CacheSettings {
                 max_age: Duration::from_secs(self.cache_max_age_secs),
                 stale_while_revalidate: Duration::from_secs(self.cache_stale_while_revalidate_secs),
             },
-        }
+        })
     }
 
     pub fn webhook_settings(&self) -> crate::events::webhooks::WebhookSettings {

@@ -2,6 +2,8 @@
 
 /// Tokens, roles and the identity a request acts as.
 pub mod auth;
+/// Public reads from memory: the response and object caches, kept current by the event log.
+pub mod cache;
 /// What each CLI command (`serve`, `migrate`, `seed`, `token`, `schema`) does.
 pub mod commands;
 /// Settings from flags and environment variables.

@@ -30,6 +30,17 @@ struct LimitLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    cache: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EvictionLabels {
+    cache: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: String,
 }
@@ -69,6 +80,7 @@ struct Inner {
     subscriptions: Gauge,
     pool: Family<PoolLabels, Gauge>,
     webhook_backlog: Gauge,
+    caches: CacheFamilies,
     operations_seen: Mutex<HashSet<String>>,
     /// Woken whenever a gauge of live things (requests, sockets, subscriptions) moves.
     changed: Notify,
@@ -132,8 +144,10 @@ impl Metrics {
             "Webhook deliveries waiting to be sent or retried",
             webhook_backlog.clone(),
         );
+        let caches = CacheFamilies::register(&mut registry);
         Self(Arc::new(Inner {
             registry,
+            caches,
             requests,
             latency,
             in_flight,
@@ -238,6 +252,11 @@ impl Metrics {
         self.0.webhook_backlog.set(waiting);
     }
 
+    /// The counters and gauges of the cache called `name`.
+    pub fn cache(&self, name: &str) -> CacheMetrics {
+        self.0.caches.of(name)
+    }
+
     /// Everything in the Prometheus text format.
     pub fn render(&self) -> String {
         let mut text = String::new();
@@ -279,4 +298,137 @@ fn is_operation_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && !name.as_bytes()[0].is_ascii_digit()
+}
+
+/// The cache metrics, one series per cache.
+#[derive(Default)]
+struct CacheFamilies {
+    hits: Family<CacheLabels, Counter>,
+    misses: Family<CacheLabels, Counter>,
+    inserts: Family<CacheLabels, Counter>,
+    not_kept: Family<CacheLabels, Counter>,
+    evictions: Family<EvictionLabels, Counter>,
+    bytes: Family<CacheLabels, Gauge>,
+    entries: Family<CacheLabels, Gauge>,
+}
+
+impl CacheFamilies {
+    fn register(registry: &mut Registry) -> Self {
+        let families = Self::default();
+        registry.register(
+            "cache_hits",
+            "Cache lookups answered from memory",
+            families.hits.clone(),
+        );
+        registry.register(
+            "cache_misses",
+            "Cache lookups that went to the database or executed",
+            families.misses.clone(),
+        );
+        registry.register("cache_inserts", "Entries stored", families.inserts.clone());
+        registry.register(
+            "cache_not_kept",
+            "Answers not stored: too large, or read while a write was being applied",
+            families.not_kept.clone(),
+        );
+        registry.register(
+            "cache_evictions",
+            "Entries removed, by reason: purge (a write changed what they were read from) or room",
+            families.evictions.clone(),
+        );
+        registry.register(
+            "cache_bytes",
+            "Memory held by a cache (estimated)",
+            families.bytes.clone(),
+        );
+        registry.register(
+            "cache_entries",
+            "Entries held by a cache",
+            families.entries.clone(),
+        );
+        families
+    }
+
+    fn of(&self, name: &str) -> CacheMetrics {
+        let labels = CacheLabels {
+            cache: name.to_owned(),
+        };
+        let eviction = |reason: &str| {
+            self.evictions
+                .get_or_create(&EvictionLabels {
+                    cache: name.to_owned(),
+                    reason: reason.to_owned(),
+                })
+                .clone()
+        };
+        CacheMetrics {
+            hits: self.hits.get_or_create(&labels).clone(),
+            misses: self.misses.get_or_create(&labels).clone(),
+            inserts: self.inserts.get_or_create(&labels).clone(),
+            not_kept: self.not_kept.get_or_create(&labels).clone(),
+            purged: eviction("purge"),
+            evicted_for_room: eviction("room"),
+            bytes: self.bytes.get_or_create(&labels).clone(),
+            entries: self.entries.get_or_create(&labels).clone(),
+        }
+    }
+}
+
+/// One cache's counters and gauges (handles into the registry; cheap to clone).
+#[derive(Clone, Default)]
+pub struct CacheMetrics {
+    hits: Counter,
+    misses: Counter,
+    inserts: Counter,
+    not_kept: Counter,
+    purged: Counter,
+    evicted_for_room: Counter,
+    bytes: Gauge,
+    entries: Gauge,
+}
+
+impl CacheMetrics {
+    /// Counters registered nowhere, for a cache used outside a server (tests).
+    pub fn detached() -> Self {
+        Self::default()
+    }
+
+    pub fn hit(&self) {
+        self.hits.inc();
+    }
+
+    pub fn miss(&self) {
+        self.misses.inc();
+    }
+
+    pub fn inserted(&self) {
+        self.inserts.inc();
+    }
+
+    pub fn skipped(&self) {
+        self.not_kept.inc();
+    }
+
+    pub fn purged(&self, entries: usize) {
+        self.purged.inc_by(entries as u64);
+    }
+
+    pub fn evicted_for_room(&self, entries: usize) {
+        self.evicted_for_room.inc_by(entries as u64);
+    }
+
+    pub fn set_size(&self, bytes: usize, entries: usize) {
+        self.bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        self.entries.set(i64::try_from(entries).unwrap_or(i64::MAX));
+    }
+
+    /// Lookups answered from memory so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.get()
+    }
+
+    /// Entries removed because a write changed what they were read from.
+    pub fn purges(&self) -> u64 {
+        self.purged.get()
+    }
 }

@@ -30,8 +30,10 @@ use tracing::Level;
 
 pub use self::graphql_http::{GRAPHQL_RESPONSE_JSON, MediaType};
 pub use self::http_cache::CacheSettings;
+pub use self::persisted::Manifest;
 pub use self::websocket::WebSocketSettings;
 use crate::auth;
+use crate::cache::{CacheBudgets, Caches, ReadSet};
 use crate::db::Database;
 use crate::events::EventBus;
 use crate::events::webhooks::{self, AllowList, WebhookSettings};
@@ -62,6 +64,12 @@ pub struct HttpSettings {
     pub cache: CacheSettings,
     /// How many persisted-query documents an instance keeps (0 turns them off).
     pub persisted_queries: usize,
+    /// Operations registered ahead of time (a persisted-query manifest).
+    pub persisted_manifest: Manifest,
+    /// Allow-list mode: the public may run the manifest's operations only.
+    pub registered_operations_only: bool,
+    /// How large the response and object caches may grow (zero turns one off).
+    pub caches: CacheBudgets,
 }
 
 impl Default for HttpSettings {
@@ -77,6 +85,9 @@ impl Default for HttpSettings {
             webhook_allow_list: AllowList::default(),
             cache: CacheSettings::default(),
             persisted_queries: 1_000,
+            persisted_manifest: Manifest::default(),
+            registered_operations_only: false,
+            caches: CacheBudgets::default(),
         }
     }
 }
@@ -87,6 +98,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub bus: EventBus,
     pub metrics: Metrics,
+    /// Public reads from memory; armed once the event log is tailed.
+    pub caches: Arc<Caches>,
     /// Webhook destinations allowed despite the rule against internal addresses.
     pub webhook_allow_list: AllowList,
     limits: Arc<QueryLimits>,
@@ -128,15 +141,23 @@ impl AppState {
             webhook_allow_list: settings.webhook_allow_list.clone(),
             parse_lane: parse_lane.clone(),
         };
+        let caches = Arc::new(Caches::new(settings.caches, &metrics));
+        let applier = caches.clone();
+        bus.apply_with(Box::new(move |event| applier.apply(event)));
         Self {
             schema: build_schema(db.clone(), bus.clone(), &schema_settings, metrics.clone()),
             db,
             bus,
             metrics,
+            caches,
             webhook_allow_list: settings.webhook_allow_list.clone(),
             limits: Arc::new(settings.limits.clone()),
             cache: Arc::new(settings.cache.clone()),
-            persisted: persisted::PersistedQueries::new(settings.persisted_queries),
+            persisted: persisted::PersistedQueries::with_manifest(
+                settings.persisted_queries,
+                settings.persisted_manifest.clone(),
+                settings.registered_operations_only,
+            ),
             parse_lane,
             websocket: Arc::new(settings.websocket.clone()),
             websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),
@@ -149,6 +170,8 @@ impl AppState {
     /// feeds subscriptions, and the webhook delivery worker.
     pub async fn start_background(&self, webhooks: WebhookSettings) -> Result<(), sea_orm::DbErr> {
         self.bus.start(self.db.clone()).await?;
+        // From here every committed event evicts what it changes, so caching is safe.
+        self.caches.arm();
         webhooks::start_worker(
             self.db.clone(),
             self.bus.clone(),
@@ -165,8 +188,20 @@ impl AppState {
         authorization: Option<&str>,
         request: async_graphql::Request,
     ) -> Result<async_graphql::Response, ApiError> {
+        self.execute_noting(authorization, request, Arc::default()).await
+    }
+
+    /// Like [`execute`](Self::execute), noting in `reads` what the request read of
+    /// the published content (its answer's dependencies).
+    pub async fn execute_noting(
+        &self,
+        authorization: Option<&str>,
+        request: async_graphql::Request,
+        reads: Arc<ReadSet>,
+    ) -> Result<async_graphql::Response, ApiError> {
         let identity = auth::authenticate(self.db.conn(), authorization).await?;
-        let request = request.data(identity).data(Loaders::new(&self.db));
+        let loaders = Loaders::with_cache(&self.db, self.caches.objects().cloned(), reads);
+        let request = request.data(identity).data(loaders);
         Ok(self.schema.execute(request).await)
     }
 

@@ -2,7 +2,7 @@
 //! through [`Write::record`], which appends it to the event log in the same
 //! transaction, so no write path can skip the log.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use entity::{DocumentType, EventAction};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction};
@@ -37,6 +37,8 @@ pub struct Write<'a> {
     pub actor: &'a Actor,
     /// Whether this transaction already asked PostgreSQL to notify listeners.
     notified: AtomicBool,
+    /// The sequence number of the last event recorded (0 before any).
+    last_seq: AtomicI64,
     webhooks: OnceCell<Vec<entity::webhook::Model>>,
 }
 
@@ -56,6 +58,7 @@ impl<'a> Write<'a> {
             db,
             actor,
             notified: AtomicBool::new(false),
+            last_seq: AtomicI64::new(0),
             webhooks: OnceCell::new(),
         }
     }
@@ -80,6 +83,12 @@ impl<'a> Write<'a> {
             .get_or_try_init(|| crate::events::webhooks::active(self.db))
             .await?;
         crate::events::webhooks::enqueue(self.db, webhooks, &event).await?;
+        self.last_seq.fetch_max(event.seq, Ordering::SeqCst);
         Ok(event.seq)
+    }
+
+    /// The last event this write recorded, if it recorded any.
+    pub fn last_seq(&self) -> Option<i64> {
+        Some(self.last_seq.load(Ordering::SeqCst)).filter(|seq| *seq > 0)
     }
 }

@@ -5,13 +5,16 @@
 //! notifies that another instance did (`LISTEN`), and every poll interval anyway,
 //! so a dropped notification or a reconnect loses nothing: the log is the truth.
 //! It judges once, for all subscribers, what of each event the public may see.
+//! Before an event goes out, the instance's appliers (the caches' evictions) run
+//! on it; [`EventBus::caught_up`] tells a writer when its own events have been applied.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use entity::content_event::Model as Event;
 use sea_orm::DatabaseBackend;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, broadcast, watch};
 
 use super::{log, visibility};
 use crate::db::Database;
@@ -35,9 +38,16 @@ pub struct EventBus {
     inner: Arc<Inner>,
 }
 
+/// Work done on every committed event, in log order, before subscribers get it.
+pub type Applier = Box<dyn Fn(&Event) + Send + Sync>;
+
 struct Inner {
     sender: broadcast::Sender<Arc<BusEvent>>,
     wake: Notify,
+    appliers: RwLock<Vec<Applier>>,
+    /// The last event applied and sent.
+    applied: watch::Sender<i64>,
+    running: AtomicBool,
 }
 
 impl Default for EventBus {
@@ -53,6 +63,9 @@ impl EventBus {
             inner: Arc::new(Inner {
                 sender,
                 wake: Notify::new(),
+                appliers: RwLock::new(Vec::new()),
+                applied: watch::channel(0).0,
+                running: AtomicBool::new(false),
             }),
         }
     }
@@ -67,9 +80,39 @@ impl EventBus {
         self.inner.wake.notify_one();
     }
 
+    /// Runs `applier` on every event committed from now on, before it is sent.
+    pub fn apply_with(&self, applier: Applier) {
+        self.inner
+            .appliers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(applier);
+    }
+
+    /// Whether this instance tails the log (so appliers see every event).
+    pub fn is_running(&self) -> bool {
+        self.inner.running.load(Ordering::Acquire)
+    }
+
+    /// Waits until the events up to `seq` have been applied here, for at most
+    /// `within`; returns whether they were. A writer calls it after its commit,
+    /// so that this instance serves nothing older than its write once it answers.
+    pub async fn caught_up(&self, seq: i64, within: Duration) -> bool {
+        if !self.is_running() {
+            return false;
+        }
+        self.wake();
+        let mut applied = self.inner.applied.subscribe();
+        tokio::time::timeout(within, applied.wait_for(|last| *last >= seq))
+            .await
+            .is_ok_and(|seen| seen.is_ok())
+    }
+
     /// Starts the tailer (and on PostgreSQL the listener) for this instance.
     pub async fn start(&self, db: Database) -> Result<(), sea_orm::DbErr> {
         let last = log::last_seq(db.conn()).await?;
+        self.inner.applied.send_replace(last);
+        self.inner.running.store(true, Ordering::Release);
         if db.backend() == DatabaseBackend::Postgres {
             tokio::spawn(listen(db.clone(), self.clone()));
         }
@@ -86,9 +129,19 @@ async fn tail(db: Database, bus: EventBus, mut last: i64) {
                 Ok(events) => {
                     for event in events {
                         last = event.event.seq;
+                        for apply in bus
+                            .inner
+                            .appliers
+                            .read()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .iter()
+                        {
+                            apply(&event.event);
+                        }
                         // No receiver is fine: nobody is listening right now.
                         let _ = bus.inner.sender.send(Arc::new(event));
                     }
+                    bus.inner.applied.send_replace(last);
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "event tailer: reading the log failed; retrying");

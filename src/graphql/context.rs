@@ -104,8 +104,14 @@ pub fn actor(ctx: &Context<'_>) -> Actor {
     }
 }
 
+/// How long a writer waits for this instance to apply its events (evict what its
+/// write made stale) before answering anyway.
+const APPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Runs a content write as an editor, in one transaction with its events: all of
-/// it or nothing. After the commit, this instance's subscribers are woken.
+/// it or nothing. After the commit, this instance's subscribers are woken, and
+/// the answer waits until its events are applied here, so a read sent after it
+/// to this instance never gets a cached answer older than the write.
 pub async fn write<T, F>(ctx: &Context<'_>, f: F) -> ApiResult<T>
 where
     F: for<'t> FnOnce(&'t Write<'t>) -> BoxFuture<'t, content::Result<T>>,
@@ -114,10 +120,19 @@ where
     let db = database(ctx)?;
     let actor = actor(ctx);
     let txn = db.begin_content_write().await?;
-    let out = f(&Write::new(&txn, &actor)).await?;
+    let write = Write::new(&txn, &actor);
+    let out = f(&write).await?;
+    let last_seq = write.last_seq();
+    drop(write);
     txn.commit().await?;
     if let Ok(bus) = ctx.data::<EventBus>() {
         bus.wake();
+        if let Some(seq) = last_seq
+            && !bus.caught_up(seq, APPLY_WAIT).await
+            && bus.is_running()
+        {
+            tracing::warn!(seq, "a write's events were not applied in time; caches may lag");
+        }
     }
     Ok(out)
 }

@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::AppState;
-use super::http_cache::{self, CacheSettings, Cacheability};
+use super::http_cache::{self, Cacheability};
 use super::persisted::PersistedError;
 use crate::auth::AuthError;
+use crate::cache::{Answer, AnswerKey, ReadSet};
 use crate::graphql::error::ApiError;
 use crate::graphql::limits::{self, ExecutionStarted, LIMIT_CODES};
 use crate::observe::Outcome;
@@ -258,15 +259,29 @@ pub async fn respond(
             return plain_error(media, bad.status, "BAD_REQUEST", &bad.message);
         }
     };
-    if let Err(err) = state.persisted.resolve(&mut request) {
+    let public = !headers.contains_key(header::AUTHORIZATION);
+    if let Err(err) = state.persisted.resolve(&mut request, public) {
         state.metrics.request(None, Outcome::Refused, started.elapsed());
         let status = match (&err, media) {
-            (PersistedError::NotFound, MediaType::Json) => StatusCode::OK,
+            (PersistedError::NotFound | PersistedError::NotAllowed, MediaType::Json) => StatusCode::OK,
             _ => StatusCode::BAD_REQUEST,
         };
         return plain_error(media, status, err.code(), &err.message());
     }
     let operation_name = request.operation_name.clone();
+    // A public question answered before: its bytes, without parsing or executing.
+    let responses = state.caches.responses().filter(|_| public);
+    let answer_key = responses.map(|_| AnswerKey::of(&request));
+    if let (Some(responses), Some(key)) = (responses, &answer_key)
+        && let Some(answer) = responses.get(key)
+    {
+        state
+            .metrics
+            .request(answer.operation.as_deref(), Outcome::Ok, started.elapsed());
+        return http_cache::public(headers, &state.cache, media.content_type(), &answer);
+    }
+    // Noted before anything is read: an answer read across a purge is not kept.
+    let epoch = responses.map(|r| r.epoch());
     // Parse only text that fits the limits; the guard refuses the rest.
     let fits = state.limits.check_text(&limits::scan(&request.query)).is_ok();
     let operation = if fits {
@@ -304,7 +319,8 @@ pub async fn respond(
     };
     let execution = Arc::new(ExecutionStarted::default());
     let request = request.data(execution.clone());
-    let response = match state.execute(authorization, request).await {
+    let reads = Arc::new(ReadSet::default());
+    let response = match state.execute_noting(authorization, request, reads.clone()).await {
         Ok(response) => response,
         Err(err @ ApiError::Unauthenticated(_)) => {
             state
@@ -334,19 +350,35 @@ pub async fn respond(
         (None, Some(OperationType::Query), Outcome::Ok) => Cacheability::Public,
         _ => Cacheability::NoStore,
     };
-    encode(media, executed, response, headers, cacheability, &state.cache)
+    let Some((status, body)) = encode(executed, response, media) else {
+        return error_response(media, &ApiError::Internal);
+    };
+    if cacheability != Cacheability::Public || status != StatusCode::OK {
+        return http_cache::finish(
+            headers,
+            cacheability,
+            &state.cache,
+            status,
+            media.content_type(),
+            body,
+        );
+    }
+    let answer = Arc::new(Answer::new(body, &reads.dependencies(), operation_name));
+    if let (Some(responses), Some(key), Some(epoch)) = (responses, answer_key, epoch)
+        && !reads.is_volatile()
+    {
+        responses.insert(key, answer.clone(), reads.dependencies(), epoch);
+    }
+    http_cache::public(headers, &state.cache, media.content_type(), &answer)
 }
 
 /// The answer as the spec wants it: a refused document gets no `data`, and 400
 /// when the client speaks the GraphQL media type (or a limit refused it).
 fn encode(
-    media: MediaType,
     executed: bool,
     response: async_graphql::Response,
-    request: &HeaderMap,
-    cacheability: Cacheability,
-    cache: &CacheSettings,
-) -> Response {
+    media: MediaType,
+) -> Option<(StatusCode, Vec<u8>)> {
     let has_code = |code: &str| {
         response.errors.iter().any(|e| {
             e.extensions
@@ -381,10 +413,10 @@ fn encode(
         serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
     };
     match body {
-        Ok(body) => http_cache::finish(request, cacheability, cache, status, media.content_type(), body),
+        Ok(body) => Some((status, body)),
         Err(err) => {
             tracing::error!(error = %err, "could not serialize a GraphQL answer");
-            error_response(media, &ApiError::Internal)
+            None
         }
     }
 }

@@ -2,13 +2,17 @@
 //! a successful public query is `Cache-Control: public` with a strong `ETag`, and
 //! a matching `If-None-Match` is answered 304 without a body; answers for token
 //! holders are `private, no-store`, and anything else (writes, errors) `no-store`.
+//! A public answer names what it was read from in `Surrogate-Key` (space-separated)
+//! and `Cache-Tag` (comma-separated), the keys each change's `purgeKeys` lists.
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
+
+use crate::cache::Answer;
+use crate::cache::response::strong_etag as etag;
 
 /// How long shared caches may keep a public answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,13 +72,7 @@ pub fn finish(
     }
     if cacheable {
         let tag = etag(&body);
-        let matched = request
-            .get_all(header::IF_NONE_MATCH)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .any(|candidate| candidate == tag || candidate == "*");
+        let matched = matches_etag(request, &tag);
         if let Ok(value) = HeaderValue::from_str(&tag) {
             headers.insert(header::ETAG, value);
         }
@@ -86,11 +84,52 @@ pub fn finish(
     (status, headers, body).into_response()
 }
 
-/// A strong validator: the same bytes give the same tag, on every instance.
-fn etag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+/// A public answer (fresh or from the response cache), with its caching headers,
+/// or 304 when the client already holds it.
+pub fn public(
+    request: &HeaderMap,
+    settings: &CacheSettings,
+    content_type: HeaderValue,
+    answer: &Answer,
+) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization"));
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "public, max-age={}, stale-while-revalidate={}",
+        settings.max_age.as_secs(),
+        settings.stale_while_revalidate.as_secs()
+    )) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&answer.etag) {
+        headers.insert(header::ETAG, value);
+    }
+    for (name, keys) in [
+        ("surrogate-key", &answer.surrogate_keys),
+        ("cache-tag", &answer.cache_tags),
+    ] {
+        if !keys.is_empty()
+            && let Ok(value) = HeaderValue::from_str(keys)
+        {
+            headers.insert(name, value);
+        }
+    }
+    if matches_etag(request, &answer.etag) {
+        return (StatusCode::NOT_MODIFIED, headers, Body::empty()).into_response();
+    }
+    headers.insert(header::CONTENT_TYPE, content_type);
+    (StatusCode::OK, headers, answer.body.clone()).into_response()
+}
+
+/// Whether `If-None-Match` names `tag` (or `*`).
+fn matches_etag(request: &HeaderMap, tag: &str) -> bool {
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|candidate| candidate == tag || candidate == "*")
 }
 
 #[cfg(test)]

@@ -95,6 +95,8 @@ struct Payload<'a> {
     version: i32,
     actor: PayloadActor<'a>,
     occurred_at: DateTime<Utc>,
+    /// What a CDN in front should purge (empty for drafts).
+    purge_keys: Vec<String>,
     snapshot: Option<&'a serde_json::Value>,
 }
 
@@ -116,6 +118,7 @@ pub fn body(event: &content_event::Model) -> Result<Vec<u8>, serde_json::Error> 
             name: &event.actor_name,
         },
         occurred_at: event.occurred_at,
+        purge_keys: crate::cache::keys::purge_keys(event),
         snapshot: event.snapshot.as_ref(),
     })
 }

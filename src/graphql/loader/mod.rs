@@ -1,13 +1,19 @@
 //! DataLoaders: every parent → children field is batched, keyed by parent id and
 //! stage, so a page query costs the same few statements whatever the list sizes.
+//! Published reads go through the instance's object cache ([`Kept`]), and each
+//! notes what it was read from in the request's [`ReadSet`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{condition, practitioner, therapy, therapy_condition, therapy_practitioner, therapy_section};
+use entity::{
+    DocumentType, condition, practitioner, therapy, therapy_condition, therapy_practitioner, therapy_section,
+};
+use serde::Serialize;
 use uuid::Uuid;
 
+use crate::cache::{ChildList, Dependency, ObjectCache, ObjectKey, ReadSet};
 use crate::content::owned::OwnedItem;
 use crate::content::{self, ContentError, Stage, document::Document, links};
 use crate::db::Database;
@@ -132,6 +138,8 @@ pub struct Linked<E> {
     /// The end of a link that is `E`.
     other_end: fn(&therapy_practitioner::Model) -> Uuid,
     parent: fn(&therapy_practitioner::Model) -> Uuid,
+    /// Which list of the parent this is.
+    list: ChildList,
     entity: std::marker::PhantomData<E>,
 }
 
@@ -163,6 +171,191 @@ where
             }
         }
         Ok(found)
+    }
+}
+
+/// A loader whose published values the object cache may keep.
+pub trait Keep: Loader<StagedId, Value: Clone + Serialize + Send + Sync + 'static> {
+    /// Where the published value for `id` is kept.
+    fn object_key(&self, id: Uuid) -> ObjectKey;
+    /// What the published value for `id` was read from (`None`: nothing was found).
+    fn dependencies(&self, id: Uuid, value: Option<&Self::Value>) -> Vec<Dependency>;
+    /// What finding nothing means, when it is a value worth keeping (an empty list).
+    fn absent(&self) -> Option<Self::Value> {
+        None
+    }
+}
+
+/// A loader behind the object cache: published values come from memory when kept,
+/// and what is loaded is kept; either way the request notes what it read.
+pub struct Kept<L> {
+    inner: L,
+    objects: Option<Arc<ObjectCache>>,
+    /// The cache's epoch when the request began (see [`crate::cache::store`]).
+    epoch: u64,
+    reads: Arc<ReadSet>,
+}
+
+impl<L: Keep> Loader<StagedId> for Kept<L> {
+    type Value = L::Value;
+    type Error = L::Error;
+
+    async fn load(&self, keys: &[StagedId]) -> Result<HashMap<StagedId, L::Value>, L::Error> {
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        for key in keys {
+            if key.stage == Stage::Published
+                && let Some(objects) = &self.objects
+                && let Some((value, dependencies)) = objects.get::<L::Value>(&self.inner.object_key(key.id))
+            {
+                self.reads.extend(dependencies.iter().copied());
+                found.insert(*key, value);
+            } else {
+                missing.push(*key);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let mut loaded = self.inner.load(&missing).await?;
+        for key in missing.iter().filter(|key| key.stage == Stage::Published) {
+            let value = match loaded.get(key) {
+                Some(value) => Some(value.clone()),
+                None => self.inner.absent(),
+            };
+            let dependencies = self.inner.dependencies(key.id, value.as_ref());
+            self.reads.extend(dependencies.iter().copied());
+            if let (Some(objects), Some(value)) = (&self.objects, value) {
+                objects.insert(self.inner.object_key(key.id), value, dependencies, self.epoch);
+            }
+        }
+        found.extend(loaded.drain());
+        Ok(found)
+    }
+}
+
+impl<E> Keep for ById<E>
+where
+    E: Document + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    fn object_key(&self, id: Uuid) -> ObjectKey {
+        ObjectKey::Row(E::TYPE, id)
+    }
+
+    fn dependencies(&self, id: Uuid, value: Option<&E::Model>) -> Vec<Dependency> {
+        match value {
+            Some(_) => vec![Dependency::Document(E::TYPE, id)],
+            None => vec![Dependency::Kind(E::TYPE)],
+        }
+    }
+}
+
+/// The list under a therapy that items of this type make up.
+fn owned_list(document_type: DocumentType) -> ChildList {
+    match document_type {
+        DocumentType::Benefit => ChildList::Benefits,
+        DocumentType::Faq => ChildList::Faqs,
+        _ => ChildList::Sections,
+    }
+}
+
+impl<E> Keep for OwnedBy<E>
+where
+    E: OwnedItem + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    fn object_key(&self, id: Uuid) -> ObjectKey {
+        ObjectKey::Children(id, owned_list(E::TYPE))
+    }
+
+    fn dependencies(&self, id: Uuid, value: Option<&Vec<E::Model>>) -> Vec<Dependency> {
+        let items = value.into_iter().flatten();
+        std::iter::once(Dependency::Children(id, owned_list(E::TYPE)))
+            .chain(items.map(|item| Dependency::Document(E::TYPE, content::document::id_of::<E>(item))))
+            .collect()
+    }
+
+    fn absent(&self) -> Option<Vec<E::Model>> {
+        Some(Vec::new())
+    }
+}
+
+/// A list of links: the list, the links, and the kind of the other end (a link
+/// shows only while that end is published, so any such change may change it).
+fn link_list_dependencies<'a>(
+    parent: Uuid,
+    list: ChildList,
+    other_end: DocumentType,
+    links: impl Iterator<Item = &'a therapy_condition::Model>,
+) -> Vec<Dependency> {
+    [Dependency::Children(parent, list), Dependency::Kind(other_end)]
+        .into_iter()
+        .chain(links.map(|link| Dependency::Document(DocumentType::TherapyCondition, link.id)))
+        .collect()
+}
+
+impl Keep for ConditionLinksOfTherapy {
+    fn object_key(&self, id: Uuid) -> ObjectKey {
+        ObjectKey::Children(id, ChildList::Conditions)
+    }
+
+    fn dependencies(&self, id: Uuid, value: Option<&Self::Value>) -> Vec<Dependency> {
+        link_list_dependencies(
+            id,
+            ChildList::Conditions,
+            DocumentType::Condition,
+            value.into_iter().flatten(),
+        )
+    }
+
+    fn absent(&self) -> Option<Self::Value> {
+        Some(Vec::new())
+    }
+}
+
+impl Keep for ConditionLinksOfCondition {
+    fn object_key(&self, id: Uuid) -> ObjectKey {
+        ObjectKey::Children(id, ChildList::Therapies)
+    }
+
+    fn dependencies(&self, id: Uuid, value: Option<&Self::Value>) -> Vec<Dependency> {
+        link_list_dependencies(
+            id,
+            ChildList::Therapies,
+            DocumentType::Therapy,
+            value.into_iter().flatten(),
+        )
+    }
+
+    fn absent(&self) -> Option<Self::Value> {
+        Some(Vec::new())
+    }
+}
+
+impl<E> Keep for Linked<E>
+where
+    E: Document + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    fn object_key(&self, id: Uuid) -> ObjectKey {
+        ObjectKey::Children(id, self.list)
+    }
+
+    fn dependencies(&self, id: Uuid, value: Option<&Vec<E::Model>>) -> Vec<Dependency> {
+        [Dependency::Children(id, self.list), Dependency::Kind(E::TYPE)]
+            .into_iter()
+            .chain(
+                value
+                    .into_iter()
+                    .flatten()
+                    .map(|row| Dependency::Document(E::TYPE, content::document::id_of::<E>(row))),
+            )
+            .collect()
+    }
+
+    fn absent(&self) -> Option<Vec<E::Model>> {
+        Some(Vec::new())
     }
 }
 
@@ -203,47 +396,121 @@ impl Loader<DraftKey> for Drafts {
 
 /// Every loader a request may use; made fresh for each request.
 pub struct Loaders {
-    pub therapy: DataLoader<ById<therapy::Entity>>,
-    pub condition: DataLoader<ById<condition::Entity>>,
-    pub sections: DataLoader<OwnedBy<therapy_section::Entity>>,
-    pub benefits: DataLoader<OwnedBy<entity::benefit::Entity>>,
-    pub faqs: DataLoader<OwnedBy<entity::faq::Entity>>,
-    pub conditions_of_therapy: DataLoader<ConditionLinksOfTherapy>,
-    pub therapies_of_condition: DataLoader<ConditionLinksOfCondition>,
-    pub practitioners_of_therapy: DataLoader<Linked<practitioner::Entity>>,
-    pub therapies_of_practitioner: DataLoader<Linked<therapy::Entity>>,
+    pub therapy: DataLoader<Kept<ById<therapy::Entity>>>,
+    pub condition: DataLoader<Kept<ById<condition::Entity>>>,
+    pub sections: DataLoader<Kept<OwnedBy<therapy_section::Entity>>>,
+    pub benefits: DataLoader<Kept<OwnedBy<entity::benefit::Entity>>>,
+    pub faqs: DataLoader<Kept<OwnedBy<entity::faq::Entity>>>,
+    pub conditions_of_therapy: DataLoader<Kept<ConditionLinksOfTherapy>>,
+    pub therapies_of_condition: DataLoader<Kept<ConditionLinksOfCondition>>,
+    pub practitioners_of_therapy: DataLoader<Kept<Linked<practitioner::Entity>>>,
+    pub therapies_of_practitioner: DataLoader<Kept<Linked<therapy::Entity>>>,
     pub drafts: DataLoader<Drafts>,
+    /// What this request read of the published content.
+    pub reads: Arc<ReadSet>,
+    /// The instance's object cache, when armed.
+    pub objects: Option<Arc<ObjectCache>>,
+    /// The object cache's epoch when the request began.
+    pub epoch: u64,
 }
 
 impl Loaders {
+    /// Loaders reading the database only (no object cache), noting reads nowhere.
     pub fn new(db: &Database) -> Self {
-        fn loader<T: Loader<StagedId>>(inner: T) -> DataLoader<T> {
-            DataLoader::new(inner, tokio::spawn)
-        }
+        Self::with_cache(db, None, Arc::default())
+    }
+
+    /// Loaders behind `objects` (when given) that note what they read in `reads`.
+    pub fn with_cache(db: &Database, objects: Option<Arc<ObjectCache>>, reads: Arc<ReadSet>) -> Self {
         use std::marker::PhantomData;
+        let epoch = objects.as_ref().map_or(0, |o| o.epoch());
+        let cache = (objects.clone(), epoch, reads.clone());
+        fn kept<L: Keep>(
+            inner: L,
+            cache: &(Option<Arc<ObjectCache>>, u64, Arc<ReadSet>),
+        ) -> DataLoader<Kept<L>> {
+            let (objects, epoch, reads) = cache.clone();
+            DataLoader::new(
+                Kept {
+                    inner,
+                    objects,
+                    epoch,
+                    reads,
+                },
+                tokio::spawn,
+            )
+        }
         Self {
             drafts: DataLoader::new(Drafts(db.clone()), tokio::spawn),
-            therapy: loader(ById(db.clone(), PhantomData)),
-            condition: loader(ById(db.clone(), PhantomData)),
-            sections: loader(OwnedBy(db.clone(), PhantomData)),
-            benefits: loader(OwnedBy(db.clone(), PhantomData)),
-            faqs: loader(OwnedBy(db.clone(), PhantomData)),
-            conditions_of_therapy: loader(ConditionLinksOfTherapy(db.clone())),
-            therapies_of_condition: loader(ConditionLinksOfCondition(db.clone())),
-            practitioners_of_therapy: loader(Linked {
-                db: db.clone(),
-                by: therapy_practitioner::Column::TherapyId,
-                other_end: |link| link.practitioner_id,
-                parent: |link| link.therapy_id,
-                entity: PhantomData,
-            }),
-            therapies_of_practitioner: loader(Linked {
-                db: db.clone(),
-                by: therapy_practitioner::Column::PractitionerId,
-                other_end: |link| link.therapy_id,
-                parent: |link| link.practitioner_id,
-                entity: PhantomData,
-            }),
+            therapy: kept(ById(db.clone(), PhantomData), &cache),
+            condition: kept(ById(db.clone(), PhantomData), &cache),
+            sections: kept(OwnedBy(db.clone(), PhantomData), &cache),
+            benefits: kept(OwnedBy(db.clone(), PhantomData), &cache),
+            faqs: kept(OwnedBy(db.clone(), PhantomData), &cache),
+            conditions_of_therapy: kept(ConditionLinksOfTherapy(db.clone()), &cache),
+            therapies_of_condition: kept(ConditionLinksOfCondition(db.clone()), &cache),
+            practitioners_of_therapy: kept(
+                Linked {
+                    db: db.clone(),
+                    by: therapy_practitioner::Column::TherapyId,
+                    other_end: |link| link.practitioner_id,
+                    parent: |link| link.therapy_id,
+                    list: ChildList::Practitioners,
+                    entity: PhantomData,
+                },
+                &cache,
+            ),
+            therapies_of_practitioner: kept(
+                Linked {
+                    db: db.clone(),
+                    by: therapy_practitioner::Column::PractitionerId,
+                    other_end: |link| link.therapy_id,
+                    parent: |link| link.practitioner_id,
+                    list: ChildList::Therapies,
+                    entity: PhantomData,
+                },
+                &cache,
+            ),
+            reads,
+            objects,
+            epoch,
         }
+    }
+}
+
+impl Loaders {
+    /// Notes what a root field read, when it read the published stage.
+    pub fn note(&self, stage: Stage, dependencies: impl IntoIterator<Item = Dependency>) {
+        if stage == Stage::Published {
+            self.reads.extend(dependencies);
+        }
+    }
+
+    /// One published object read outside a loader (a root lookup): from the object
+    /// cache when kept there, else `load`ed and kept. Either way the request notes
+    /// what it was read from (`dependencies` of what was found, or of nothing).
+    pub async fn published<V, F>(
+        &self,
+        key: ObjectKey,
+        load: F,
+        dependencies: impl Fn(Option<&V>) -> Vec<Dependency>,
+    ) -> Result<Option<V>, ContentError>
+    where
+        V: Clone + Serialize + Send + Sync + 'static,
+        F: Future<Output = Result<Option<V>, ContentError>>,
+    {
+        if let Some(objects) = &self.objects
+            && let Some((value, kept_from)) = objects.get::<V>(&key)
+        {
+            self.reads.extend(kept_from.iter().copied());
+            return Ok(Some(value));
+        }
+        let value = load.await?;
+        let read_from = dependencies(value.as_ref());
+        self.reads.extend(read_from.iter().copied());
+        if let (Some(objects), Some(value)) = (&self.objects, &value) {
+            objects.insert(key, value.clone(), read_from, self.epoch);
+        }
+        Ok(value)
     }
 }

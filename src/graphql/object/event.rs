@@ -64,6 +64,13 @@ impl ContentEvent {
         self.0.occurred_at
     }
 
+    /// The surrogate keys of the public answers this change made stale (see
+    /// `Surrogate-Key` on public responses): purge them from a CDN in front.
+    /// Empty for a change to a draft, which the public never sees.
+    async fn purge_keys(&self) -> Vec<String> {
+        crate::cache::keys::purge_keys(&self.0)
+    }
+
     /// The document as it stood after the change (field names as in the API);
     /// null once purged.
     async fn snapshot(&self) -> Option<Json<serde_json::Value>> {

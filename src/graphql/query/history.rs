@@ -6,8 +6,10 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use crate::auth::Role;
+use crate::cache::Dependency;
+use crate::content::Stage;
 use crate::events::{feed, history};
-use crate::graphql::context::{RoleGuard, database, parse_id};
+use crate::graphql::context::{RoleGuard, database, loaders, parse_id};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::object::{ChangeFeed, ContentEvent, DocumentType, EventAction, List, ListInfo};
 
@@ -140,6 +142,9 @@ impl HistoryQuery {
         let first = u64::try_from(first.unwrap_or(100))
             .map_err(|_| ApiError::bad_input("first", "must be positive"))?;
         let feed = feed::changes(database(ctx)?.conn(), since.as_deref(), first).await?;
+        let loaders = loaders(ctx)?;
+        loaders.note(Stage::Published, [Dependency::Feed]);
+        loaders.reads.mark_volatile();
         Ok(ChangeFeed {
             changes: feed.changes.into_iter().map(Into::into).collect(),
             cursor: feed.cursor,

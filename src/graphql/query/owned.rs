@@ -3,8 +3,11 @@
 use async_graphql::{Context, ID, Object};
 use entity::{benefit, faq, therapy_section};
 
-use crate::content::{links, owned};
-use crate::graphql::context::{database, parse_id, stage};
+use entity::DocumentType;
+
+use crate::cache::Dependency;
+use crate::content::{document, links, owned};
+use crate::graphql::context::{database, loaders, parse_id, stage};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{OrderBy, OrderField, OwnedItemFilter, page};
 use crate::graphql::object::{Benefit, Faq, List, Stage, TherapyCondition, TherapySection, list};
@@ -39,6 +42,8 @@ where
     let ordering = owned::ordering::<E>(field, direction);
     let request = page(args.first, args.after, args.last, args.before);
     let rows = owned::list::<E>(database(ctx)?.conn(), stage, &filter, ordering, &request).await?;
+    // Items show only while their therapy is published.
+    super::note_list::<E>(ctx, stage, &rows, &[DocumentType::Therapy])?;
     Ok(list(rows, wrap))
 }
 
@@ -50,9 +55,14 @@ async fn owned_item<E: owned::OwnedItem, T>(
 ) -> ApiResult<Option<T>> {
     let stage = stage(ctx, requested)?;
     let id = parse_id("id", &id)?;
-    Ok(owned::find::<E>(database(ctx)?.conn(), id, stage)
-        .await?
-        .map(wrap))
+    let row = owned::find::<E>(database(ctx)?.conn(), id, stage).await?;
+    // It shows only while its therapy is published.
+    let own = match &row {
+        Some(row) => Dependency::Document(E::TYPE, document::id_of::<E>(row)),
+        None => Dependency::Kind(E::TYPE),
+    };
+    loaders(ctx)?.note(stage, [own, Dependency::Kind(DocumentType::Therapy)]);
+    Ok(row.map(wrap))
 }
 
 #[Object]
@@ -155,8 +165,20 @@ impl OwnedItemQuery {
     ) -> ApiResult<Option<TherapyCondition>> {
         let stage = self::stage(ctx, stage)?;
         let id = parse_id("id", &id)?;
-        Ok(links::find_condition_link(database(ctx)?.conn(), id, stage)
-            .await?
-            .map(TherapyCondition))
+        let link = links::find_condition_link(database(ctx)?.conn(), id, stage).await?;
+        // It shows only while both ends are published.
+        let own = match &link {
+            Some(link) => Dependency::Document(DocumentType::TherapyCondition, link.id),
+            None => Dependency::Kind(DocumentType::TherapyCondition),
+        };
+        loaders(ctx)?.note(
+            stage,
+            [
+                own,
+                Dependency::Kind(DocumentType::Therapy),
+                Dependency::Kind(DocumentType::Condition),
+            ],
+        );
+        Ok(link.map(TherapyCondition))
     }
 }
