@@ -32,6 +32,10 @@ pub struct BusEvent {
 const CAPACITY: usize = 1024;
 /// The longest an event waits to be noticed when no notification arrives.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// On SQLite no other process can notify, so the log is read this often: a read
+/// by primary key that finds nothing, cheap next to a stale answer served from
+/// another process's cache for a second.
+pub const SQLITE_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 #[derive(Clone)]
 pub struct EventBus {
@@ -116,12 +120,16 @@ impl EventBus {
         if db.backend() == DatabaseBackend::Postgres {
             tokio::spawn(listen(db.clone(), self.clone()));
         }
-        tokio::spawn(tail(db, self.clone(), last));
+        let poll = match db.backend() {
+            DatabaseBackend::Postgres => POLL_INTERVAL,
+            _ => SQLITE_POLL_INTERVAL,
+        };
+        tokio::spawn(tail(db, self.clone(), last, poll));
         Ok(())
     }
 }
 
-async fn tail(db: Database, bus: EventBus, mut last: i64) {
+async fn tail(db: Database, bus: EventBus, mut last: i64, poll: Duration) {
     loop {
         loop {
             match read(&db, last).await {
@@ -149,7 +157,7 @@ async fn tail(db: Database, bus: EventBus, mut last: i64) {
                 }
             }
         }
-        let _ = tokio::time::timeout(POLL_INTERVAL, bus.inner.wake.notified()).await;
+        let _ = tokio::time::timeout(poll, bus.inner.wake.notified()).await;
     }
 }
 

@@ -80,3 +80,58 @@ async fn a_document_that_does_not_match_its_hash_is_refused() {
     let (status, _, bad) = get(&app, "not-a-hash", "application/json").await;
     assert_eq!(status, 400, "{bad}");
 }
+
+#[tokio::test]
+async fn in_allow_list_mode_the_public_runs_the_manifests_operations_only() {
+    use clinic_content_api::server::{HttpSettings, Manifest};
+    let manifest = json!({
+        "format": "apollo-persisted-query-manifest",
+        "version": 1,
+        "operations": [{ "id": sha256(PAGE), "name": "Page", "type": "query", "body": PAGE }]
+    });
+    let app = TestApp::spawn_with(HttpSettings {
+        persisted_manifest: Manifest::parse(&manifest.to_string()).unwrap(),
+        registered_operations_only: true,
+        ..HttpSettings::default()
+    })
+    .await;
+    let url = format!("{}/graphql", app.address.as_ref().unwrap());
+
+    // The registered operation, by hash alone: a short, cacheable GET.
+    let (status, headers, answer) = get(&app, &sha256(PAGE), "application/json").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["data"]["therapy"]["name"], "Prolotherapy");
+    assert!(headers["cache-control"].to_str().unwrap().starts_with("public"));
+
+    // Any other document from the public is refused, sent plainly or as an APQ registration.
+    let other = "{ therapies { totalCount } }";
+    for body in [
+        json!({ "query": other }),
+        json!({ "query": other, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha256(other) } } }),
+    ] {
+        let refused: Value = reqwest::Client::new()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"],
+            "PERSISTED_QUERY_NOT_ALLOWED",
+            "{refused}"
+        );
+        assert!(refused.get("data").is_none());
+    }
+    let (_, _, miss) = get(&app, &sha256(other), "application/json").await;
+    assert_eq!(miss["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+
+    // Editors' tools (a token) still send any document.
+    let (status, answer) = app
+        .post(app.header(crate::helpers::As::Editor).as_deref(), other, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert!(answer["data"]["therapies"]["totalCount"].as_u64().unwrap() >= 1);
+}

@@ -537,3 +537,50 @@ async fn answers_that_are_not_public_successes_are_not_kept() {
     let [(entries, _), _] = app.state.caches.sizes();
     assert_eq!(entries, 0);
 }
+
+async fn surrogate_keys(base: &str, query: &str) -> Vec<String> {
+    let response = public_get(base, query).await;
+    let keys = response.headers()["surrogate-key"].to_str().unwrap();
+    keys.split(' ').map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn a_publish_names_the_keys_of_exactly_the_answers_it_changes() {
+    let app = TestApp::spawn().await;
+    let base = url(&app);
+    let s = seeded(&app).await;
+    // A second published therapy, whose page the change must leave alone.
+    let other = editor(&app, "mutation { createTherapy(input: { slug: \"massage\", name: \"Massage\", summary: \"Hands on.\" }) { id } }", json!({})).await;
+    let other = other["createTherapy"]["id"].clone();
+    editor(&app, "mutation($id: ID!) { publishTherapy(id: $id) { id } }", json!({ "id": other })).await;
+    let other_page = r#"{ therapy(slug: "massage") { name faqs { question } } }"#;
+    let page_keys = surrogate_keys(&base, PAGE).await;
+    let other_keys = surrogate_keys(&base, other_page).await;
+
+    // Publish a changed FAQ answer of the prolotherapy page.
+    let faq = editor(&app, "query($id: ID!) { faq(id: $id, stage: DRAFT) { version } }", json!({ "id": s.faqs[1] })).await;
+    editor(&app, "mutation($id: ID!, $v: Int!) { updateFaq(id: $id, expectedVersion: $v, input: { answer: \"Corrected.\" }) { id } }", json!({ "id": s.faqs[1], "v": faq["faq"]["version"] })).await;
+    editor(&app, "mutation($id: ID!) { publishFaq(id: $id) { id } }", json!({ "id": s.faqs[1] })).await;
+    let history = editor(&app, "query($id: ID!) { history(id: $id, first: 5) { edges { node { action stage purgeKeys } } } }", json!({ "id": s.faqs[1] })).await;
+    let events = history["history"]["edges"].as_array().unwrap();
+    let published = events
+        .iter()
+        .find(|e| e["node"]["action"] == "PUBLISHED")
+        .expect("a PUBLISHED event");
+    let purge: Vec<String> = serde_json::from_value(published["node"]["purgeKeys"].clone()).unwrap();
+    assert_eq!(
+        purge,
+        [
+            s.faqs[1].clone(),
+            "faqs".to_owned(),
+            format!("{}/faqs", s.therapy),
+            "changes".to_owned()
+        ]
+    );
+    // The draft save before it purges nothing.
+    let updated = events.iter().find(|e| e["node"]["action"] == "UPDATED").unwrap();
+    assert_eq!(updated["node"]["purgeKeys"], json!([]));
+    // A CDN purging these keys drops the page that shows the answer, and keeps the other.
+    assert!(purge.iter().any(|k| page_keys.contains(k)), "{page_keys:?}");
+    assert!(!purge.iter().any(|k| other_keys.contains(k)), "{other_keys:?}");
+}

@@ -304,6 +304,8 @@ async fn deliveries_are_signed_with_the_secret_and_a_recent_timestamp() {
     assert_eq!(body["actor"]["name"], "test editor");
     assert!(body["occurredAt"].is_string(), "{body:#}");
     assert!(body["snapshot"].is_object(), "{body:#}");
+    // A draft changes nothing the public or a CDN holds.
+    assert_eq!(body["purgeKeys"], json!([]), "{body:#}");
 
     let row = &rows[0];
     assert_eq!(row["eventSeq"], seq);
