@@ -22,6 +22,7 @@ mod limits;
 mod lists;
 mod outage;
 mod persisted_queries;
+mod rich_text;
 mod schema;
 mod seed_content;
 mod subscriptions;
