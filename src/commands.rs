@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use crate::config::{Cli, Command, ServeArgs, TokenCommand};
 use crate::db::Database;
 use crate::server::{self, AppState};
-use crate::{auth, graphql, seed};
+use crate::{auth, content, graphql, seed};
 
 pub type CommandResult = Result<(), Box<dyn Error + Send + Sync>>;
 
@@ -23,6 +23,8 @@ pub async fn run(cli: Cli) -> CommandResult {
         std::time::Duration::from_secs(cli.database_acquire_timeout_secs),
     )
     .await?;
+    // Rows written before rich text was rendered at write time get their renderings now.
+    content::rich_text::backfill(&db).await?;
     match command {
         Command::Serve(args) => serve(db, args).await,
         Command::Migrate => {

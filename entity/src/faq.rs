@@ -17,6 +17,15 @@ pub struct Model {
     pub question: String,
     #[sea_orm(column_type = "Text")]
     pub answer: String,
+    /// `answer` as sanitized HTML and as plain text, rendered when it is written.
+    /// Derived data: snapshots and the event log leave them out (and restore renders
+    /// them again); null only until the startup backfill reaches an older row.
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(skip_serializing, default)]
+    pub answer_html: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(skip_serializing, default)]
+    pub answer_text: Option<String>,
     pub position: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,

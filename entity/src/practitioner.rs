@@ -18,6 +18,15 @@ pub struct Model {
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub bio: String,
+    /// `bio` as sanitized HTML and as plain text, rendered when it is written.
+    /// Derived data: snapshots and the event log leave them out (and restore renders
+    /// them again); null only until the startup backfill reaches an older row.
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(skip_serializing, default)]
+    pub bio_html: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(skip_serializing, default)]
+    pub bio_text: Option<String>,
     #[sea_orm(column_type = "JsonBinary")]
     pub techniques: Techniques,
     pub version: i32,

@@ -17,6 +17,15 @@ pub struct Model {
     pub name: String,
     #[sea_orm(column_type = "Text")]
     pub summary: String,
+    /// `summary` as sanitized HTML and as plain text, rendered when it is written.
+    /// Derived data: snapshots and the event log leave them out (and restore renders
+    /// them again); null only until the startup backfill reaches an older row.
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(skip_serializing, default)]
+    pub summary_html: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(skip_serializing, default)]
+    pub summary_text: Option<String>,
     pub typical_sessions: Option<i32>,
     pub min_sessions: Option<i32>,
     pub max_sessions: Option<i32>,

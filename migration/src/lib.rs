@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_content_tables;
 mod m20261126_000002_api_tokens;
 mod m20261126_000003_events_and_webhooks;
+mod m20261127_000001_rendered_rich_text;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_content_tables::Migration),
             Box::new(m20261126_000002_api_tokens::Migration),
             Box::new(m20261126_000003_events_and_webhooks::Migration),
+            Box::new(m20261127_000001_rendered_rich_text::Migration),
         ]
     }
 }

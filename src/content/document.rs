@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use super::rich_text::{self, RichTextColumns};
 use super::write::{Change, Write};
 use super::{ContentError, DocumentKind, Result, Stage, now, validate};
 
@@ -23,10 +24,21 @@ pub trait Document: EntityTrait<Model: Serialize + DeserializeOwned + Sync> {
     fn version_col() -> Self::Column;
     fn updated_at_col() -> Self::Column;
     fn published_at_col() -> Self::Column;
+
+    /// The table's rich text fields, with the columns their renderings are kept in.
+    fn rich_text() -> &'static [RichTextColumns<Self::Column>] {
+        &[]
+    }
+
+    /// Renders the rich text `row` sets into its HTML and plain text columns. Every
+    /// write of markdown calls it, so that reads serve the renderings as stored.
+    fn render_rich_text(row: &mut Self::ActiveModel) {
+        rich_text::render_into::<Self>(row, Self::rich_text());
+    }
 }
 
 macro_rules! document {
-    ($module:ident, $kind:ident) => {
+    ($module:ident, $kind:ident $(, rich text: $($markdown:ident => $html:ident, $text:ident);+)?) => {
         impl Document for entity::$module::Entity {
             const KIND: DocumentKind = DocumentKind::$kind;
             const TYPE: DocumentType = DocumentType::$kind;
@@ -45,16 +57,25 @@ macro_rules! document {
             fn published_at_col() -> Self::Column {
                 entity::$module::Column::PublishedAt
             }
+            $(
+                fn rich_text() -> &'static [RichTextColumns<Self::Column>] {
+                    &[$(RichTextColumns {
+                        markdown: entity::$module::Column::$markdown,
+                        html: entity::$module::Column::$html,
+                        plain_text: entity::$module::Column::$text,
+                    }),+]
+                }
+            )?
         }
     };
 }
 
-document!(therapy, Therapy);
-document!(therapy_section, TherapySection);
-document!(benefit, Benefit);
-document!(faq, Faq);
-document!(condition, Condition);
-document!(practitioner, Practitioner);
+document!(therapy, Therapy, rich text: Summary => SummaryHtml, SummaryText);
+document!(therapy_section, TherapySection, rich text: Body => BodyHtml, BodyText);
+document!(benefit, Benefit, rich text: Body => BodyHtml, BodyText);
+document!(faq, Faq, rich text: Answer => AnswerHtml, AnswerText);
+document!(condition, Condition, rich text: Description => DescriptionHtml, DescriptionText);
+document!(practitioner, Practitioner, rich text: Bio => BioHtml, BioText);
 document!(therapy_condition, TherapyCondition);
 
 /// The version stored in a document row.
@@ -116,13 +137,14 @@ pub async fn update_draft<E>(
     w: &Write<'_>,
     id: Uuid,
     expected_version: i32,
-    changes: E::ActiveModel,
+    mut changes: E::ActiveModel,
 ) -> Result<E::Model>
 where
     E: Document,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
     validate::version("expectedVersion", expected_version)?;
+    E::render_rich_text(&mut changes);
     let updated = E::update_many()
         .set(changes)
         .col_expr(E::version_col(), Expr::col(E::version_col()).add(1))
@@ -176,13 +198,14 @@ pub fn position_after(last: Option<i32>) -> Result<i32> {
 pub async fn insert_draft<E>(
     w: &Write<'_>,
     id: Uuid,
-    row: E::ActiveModel,
+    mut row: E::ActiveModel,
     action: EventAction,
 ) -> Result<E::Model>
 where
     E: Document,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
+    E::render_rich_text(&mut row);
     E::insert(row).exec_without_returning(w.db).await?;
     let created = draft::<E>(w.db, id).await?;
     record::<E>(w, &created, action).await?;

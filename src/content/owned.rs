@@ -81,6 +81,7 @@ macro_rules! owned_item {
                     created_at: Set(now),
                     updated_at: Set(now),
                     published_at: Set(None),
+                    ..Default::default()
                 }
             }
             fn changes(title: Option<String>, body: Option<String>) -> Self::ActiveModel {

@@ -69,6 +69,7 @@ pub async fn create(w: &Write<'_>, input: NewPractitioner) -> Result<Model> {
         created_at: Set(now),
         updated_at: Set(now),
         published_at: Set(None),
+        ..Default::default()
     };
     document::insert_draft::<Entity>(w, id, model, EventAction::Created)
         .await

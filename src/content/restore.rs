@@ -157,6 +157,8 @@ where
     row.set(E::version_col(), (version + 1).into());
     row.set(E::updated_at_col(), now().into());
     row.set(E::published_at_col(), published_at);
+    // Snapshots leave the renderings out; the restored markdown gets fresh ones.
+    E::render_rich_text(&mut row);
     E::insert(row).exec_without_returning(w.db).await.map_err(|err| {
         let field = if has_slug { "slug" } else { "revisionId" };
         unique_violation_as(

@@ -1,6 +1,31 @@
-//! Markdown rendered to sanitized HTML and to plain text.
+//! Markdown rendered to sanitized HTML and to plain text, once, when it is written:
+//! each rich text column has two columns beside it that keep its renderings.
+
+mod backfill;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, Value};
+
+pub use backfill::backfill;
+
+/// A rich text field of a table: the markdown column and the two rendered from it.
+#[derive(Debug, Clone, Copy)]
+pub struct RichTextColumns<C> {
+    pub markdown: C,
+    pub html: C,
+    pub plain_text: C,
+}
+
+/// Renders every rich text field whose markdown `row` sets into its HTML and plain
+/// text columns; fields `row` leaves alone keep the renderings they have.
+pub fn render_into<E: EntityTrait>(row: &mut E::ActiveModel, fields: &[RichTextColumns<E::Column>]) {
+    for field in fields {
+        if let ActiveValue::Set(Value::String(Some(markdown))) = row.get(field.markdown) {
+            row.set(field.html, Some(to_html(&markdown)).into());
+            row.set(field.plain_text, Some(to_plain_text(&markdown)).into());
+        }
+    }
+}
 
 fn parser(markdown: &str) -> Parser<'_> {
     Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES)

@@ -31,8 +31,13 @@ impl Condition {
         &self.0.name
     }
 
-    async fn description(&self) -> RichText {
-        RichText(self.0.description.clone())
+    async fn description(&self) -> RichText<'_> {
+        let m = &self.0;
+        RichText::stored(
+            &m.description,
+            m.description_html.as_deref(),
+            m.description_text.as_deref(),
+        )
     }
 
     /// The part of the body concerned, such as "knee" or "spine".

@@ -26,9 +26,10 @@ async fn owner(
         .map(Therapy))
 }
 
-/// One owned-item type: its shared fields plus its title-like and body fields.
+/// One owned-item type: its shared fields plus its title-like and body fields (with
+/// the columns the body's renderings are kept in).
 macro_rules! owned_object {
-    ($(#[$doc:meta])* $name:ident, $title:ident, $body:ident, $owner:expr) => {
+    ($(#[$doc:meta])* $name:ident, $title:ident, $body:ident, $body_html:ident, $body_text:ident, $owner:expr) => {
         $(#[$doc])*
         #[Object]
         impl $name {
@@ -44,8 +45,9 @@ macro_rules! owned_object {
                 &self.0.$title
             }
 
-            async fn $body(&self) -> RichText {
-                RichText(self.0.$body.clone())
+            async fn $body(&self) -> RichText<'_> {
+                let m = &self.0;
+                RichText::stored(&m.$body, m.$body_html.as_deref(), m.$body_text.as_deref())
             }
 
             /// Place in the hand-made order (0 first).
@@ -79,13 +81,13 @@ macro_rules! owned_object {
 
 owned_object!(
     /// A titled section of a therapy's page, such as "Is Prolotherapy right for you?".
-    TherapySection, heading, body, |m: &therapy_section::Model| Some(m.therapy_id)
+    TherapySection, heading, body, body_html, body_text, |m: &therapy_section::Model| Some(m.therapy_id)
 );
 owned_object!(
     /// A benefit of a therapy.
-    Benefit, title, body, |m: &benefit::Model| Some(m.therapy_id)
+    Benefit, title, body, body_html, body_text, |m: &benefit::Model| Some(m.therapy_id)
 );
 owned_object!(
     /// A question and its answer, about one therapy or clinic-wide.
-    Faq, question, answer, |m: &faq::Model| m.therapy_id
+    Faq, question, answer, answer_html, answer_text, |m: &faq::Model| m.therapy_id
 );

@@ -35,8 +35,9 @@ impl Practitioner {
         &self.0.title
     }
 
-    async fn bio(&self) -> RichText {
-        RichText(self.0.bio.clone())
+    async fn bio(&self) -> RichText<'_> {
+        let m = &self.0;
+        RichText::stored(&m.bio, m.bio_html.as_deref(), m.bio_text.as_deref())
     }
 
     /// Named techniques the practitioner is known for.

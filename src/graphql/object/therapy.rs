@@ -62,8 +62,9 @@ impl Therapy {
         &self.0.name
     }
 
-    async fn summary(&self) -> RichText {
-        RichText(self.0.summary.clone())
+    async fn summary(&self) -> RichText<'_> {
+        let m = &self.0;
+        RichText::stored(&m.summary, m.summary_html.as_deref(), m.summary_text.as_deref())
     }
 
     async fn facts(&self) -> TreatmentFacts {
