@@ -45,8 +45,16 @@ async fn instance(url: &str) -> String {
     address
 }
 
-async fn post(client: &reqwest::Client, url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = client.post(url).json(&json!({ "query": query, "variables": variables }));
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let mut request = client
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -72,7 +80,10 @@ async fn main() {
     let (_, token) = auth::create_token(db.conn(), "stale-window", Role::Editor)
         .await
         .expect("token");
-    let (writer, reader) = (instance(&args.database_url).await, instance(&args.database_url).await);
+    let (writer, reader) = (
+        instance(&args.database_url).await,
+        instance(&args.database_url).await,
+    );
     let client = reqwest::Client::new();
     let read = |name: String| {
         let (client, reader) = (client.clone(), reader.clone());

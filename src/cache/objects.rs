@@ -56,9 +56,10 @@ impl ObjectCache {
         if self.0.is_off() {
             return;
         }
-        // Its JSON length is a fair measure of what a row holds; weighed only
-        // when kept, which is rare next to reads.
-        let bytes = serde_json::to_vec(&value).map_or(0, |json| json.len()) + std::mem::size_of::<V>();
+        // Weighed by its JSON, only when kept (rare next to reads). The JSON
+        // leaves out the rendered HTML and plain text beside each markdown field
+        // and the allocations' own overhead: twice its length covers both.
+        let bytes = 2 * serde_json::to_vec(&value).map_or(0, |json| json.len()) + std::mem::size_of::<V>();
         self.0
             .insert(key, Arc::new(value), dependencies.into(), bytes, epoch);
     }

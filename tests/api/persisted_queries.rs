@@ -119,18 +119,24 @@ async fn in_allow_list_mode_the_public_runs_the_manifests_operations_only() {
             .await
             .unwrap();
         assert_eq!(
-            refused["errors"][0]["extensions"]["code"],
-            "PERSISTED_QUERY_NOT_ALLOWED",
+            refused["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_ALLOWED",
             "{refused}"
         );
         assert!(refused.get("data").is_none());
     }
     let (_, _, miss) = get(&app, &sha256(other), "application/json").await;
-    assert_eq!(miss["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(
+        miss["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
 
     // Editors' tools (a token) still send any document.
     let (status, answer) = app
-        .post(app.header(crate::helpers::As::Editor).as_deref(), other, json!({}))
+        .post(
+            app.header(crate::helpers::As::Editor).as_deref(),
+            other,
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200);
     assert!(answer["data"]["therapies"]["totalCount"].as_u64().unwrap() >= 1);

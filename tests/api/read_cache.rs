@@ -552,16 +552,36 @@ async fn a_publish_names_the_keys_of_exactly_the_answers_it_changes() {
     // A second published therapy, whose page the change must leave alone.
     let other = editor(&app, "mutation { createTherapy(input: { slug: \"massage\", name: \"Massage\", summary: \"Hands on.\" }) { id } }", json!({})).await;
     let other = other["createTherapy"]["id"].clone();
-    editor(&app, "mutation($id: ID!) { publishTherapy(id: $id) { id } }", json!({ "id": other })).await;
+    editor(
+        &app,
+        "mutation($id: ID!) { publishTherapy(id: $id) { id } }",
+        json!({ "id": other }),
+    )
+    .await;
     let other_page = r#"{ therapy(slug: "massage") { name faqs { question } } }"#;
     let page_keys = surrogate_keys(&base, PAGE).await;
     let other_keys = surrogate_keys(&base, other_page).await;
 
     // Publish a changed FAQ answer of the prolotherapy page.
-    let faq = editor(&app, "query($id: ID!) { faq(id: $id, stage: DRAFT) { version } }", json!({ "id": s.faqs[1] })).await;
+    let faq = editor(
+        &app,
+        "query($id: ID!) { faq(id: $id, stage: DRAFT) { version } }",
+        json!({ "id": s.faqs[1] }),
+    )
+    .await;
     editor(&app, "mutation($id: ID!, $v: Int!) { updateFaq(id: $id, expectedVersion: $v, input: { answer: \"Corrected.\" }) { id } }", json!({ "id": s.faqs[1], "v": faq["faq"]["version"] })).await;
-    editor(&app, "mutation($id: ID!) { publishFaq(id: $id) { id } }", json!({ "id": s.faqs[1] })).await;
-    let history = editor(&app, "query($id: ID!) { history(id: $id, first: 5) { edges { node { action stage purgeKeys } } } }", json!({ "id": s.faqs[1] })).await;
+    editor(
+        &app,
+        "mutation($id: ID!) { publishFaq(id: $id) { id } }",
+        json!({ "id": s.faqs[1] }),
+    )
+    .await;
+    let history = editor(
+        &app,
+        "query($id: ID!) { history(id: $id, first: 5) { edges { node { action stage purgeKeys } } } }",
+        json!({ "id": s.faqs[1] }),
+    )
+    .await;
     let events = history["history"]["edges"].as_array().unwrap();
     let published = events
         .iter()
