@@ -328,10 +328,10 @@ impl ServeArgs {
                     max_entries: self.object_cache_entries,
                 },
             },
-            cache: crate::server::CacheSettings {
-                max_age: Duration::from_secs(self.cache_max_age_secs),
-                stale_while_revalidate: Duration::from_secs(self.cache_stale_while_revalidate_secs),
-            },
+            cache: crate::server::CacheSettings::new(
+                Duration::from_secs(self.cache_max_age_secs),
+                Duration::from_secs(self.cache_stale_while_revalidate_secs),
+            ),
         })
     }
 

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -37,32 +38,41 @@ impl AnswerKey {
     }
 }
 
-/// A public answer as sent: its bytes, strong validator and surrogate keys.
+/// A public answer as sent: its bytes, strong validator and surrogate keys, the
+/// headers made once so a hit only copies them.
 #[derive(Debug)]
 pub struct Answer {
     pub body: Bytes,
-    pub etag: String,
-    /// Space-separated (`Surrogate-Key`, Fastly and others).
-    pub surrogate_keys: String,
+    pub etag: HeaderValue,
+    /// Space-separated (`Surrogate-Key`, Fastly and others); `None` when empty.
+    pub surrogate_keys: Option<HeaderValue>,
     /// Comma-separated (`Cache-Tag`, Cloudflare).
-    pub cache_tags: String,
+    pub cache_tags: Option<HeaderValue>,
     /// The operation's name, for the request metrics.
     pub operation: Option<String>,
 }
 
 impl Answer {
     pub fn new(body: Vec<u8>, dependencies: &[Dependency], operation: Option<String>) -> Self {
+        // Keys are ids, plurals and `/`: always valid header text.
+        let header = |separator| {
+            let keys = surrogate_keys(dependencies, separator);
+            (!keys.is_empty())
+                .then(|| HeaderValue::from_str(&keys).ok())
+                .flatten()
+        };
         Self {
-            etag: strong_etag(&body),
+            etag: HeaderValue::from_str(&strong_etag(&body)).unwrap_or(HeaderValue::from_static("\"\"")),
             body: Bytes::from(body),
-            surrogate_keys: surrogate_keys(dependencies, " "),
-            cache_tags: surrogate_keys(dependencies, ","),
+            surrogate_keys: header(" "),
+            cache_tags: header(","),
             operation,
         }
     }
 
     fn bytes(&self) -> usize {
-        self.body.len() + self.etag.len() + self.surrogate_keys.len() + self.cache_tags.len()
+        let header = |value: &Option<HeaderValue>| value.as_ref().map_or(0, HeaderValue::len);
+        self.body.len() + self.etag.len() + header(&self.surrogate_keys) + header(&self.cache_tags)
     }
 }
 

@@ -21,14 +21,28 @@ pub struct CacheSettings {
     pub max_age: Duration,
     /// `stale-while-revalidate`: then served stale for this long while refetched.
     pub stale_while_revalidate: Duration,
+    /// The `Cache-Control` of public answers, made once.
+    public_control: HeaderValue,
+}
+
+impl CacheSettings {
+    pub fn new(max_age: Duration, stale_while_revalidate: Duration) -> Self {
+        let control = format!(
+            "public, max-age={}, stale-while-revalidate={}",
+            max_age.as_secs(),
+            stale_while_revalidate.as_secs()
+        );
+        Self {
+            max_age,
+            stale_while_revalidate,
+            public_control: HeaderValue::from_str(&control).unwrap_or(HeaderValue::from_static("no-store")),
+        }
+    }
 }
 
 impl Default for CacheSettings {
     fn default() -> Self {
-        Self {
-            max_age: Duration::from_secs(30),
-            stale_while_revalidate: Duration::from_secs(60),
-        }
+        Self::new(Duration::from_secs(30), Duration::from_secs(60))
     }
 }
 
@@ -92,29 +106,17 @@ pub fn public(
     content_type: HeaderValue,
     answer: &Answer,
 ) -> Response {
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(7);
     headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization"));
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "public, max-age={}, stale-while-revalidate={}",
-        settings.max_age.as_secs(),
-        settings.stale_while_revalidate.as_secs()
-    )) {
-        headers.insert(header::CACHE_CONTROL, value);
+    headers.insert(header::CACHE_CONTROL, settings.public_control.clone());
+    headers.insert(header::ETAG, answer.etag.clone());
+    if let Some(keys) = &answer.surrogate_keys {
+        headers.insert("surrogate-key", keys.clone());
     }
-    if let Ok(value) = HeaderValue::from_str(&answer.etag) {
-        headers.insert(header::ETAG, value);
+    if let Some(tags) = &answer.cache_tags {
+        headers.insert("cache-tag", tags.clone());
     }
-    for (name, keys) in [
-        ("surrogate-key", &answer.surrogate_keys),
-        ("cache-tag", &answer.cache_tags),
-    ] {
-        if !keys.is_empty()
-            && let Ok(value) = HeaderValue::from_str(keys)
-        {
-            headers.insert(name, value);
-        }
-    }
-    if matches_etag(request, &answer.etag) {
+    if answer.etag.to_str().is_ok_and(|tag| matches_etag(request, tag)) {
         return (StatusCode::NOT_MODIFIED, headers, Body::empty()).into_response();
     }
     headers.insert(header::CONTENT_TYPE, content_type);
