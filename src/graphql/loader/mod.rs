@@ -196,6 +196,35 @@ pub struct Kept<L> {
     reads: Arc<ReadSet>,
 }
 
+impl<L: Keep> Kept<L> {
+    /// The published value for `key` when the object cache holds it, noted as read.
+    fn kept(&self, key: StagedId) -> Option<L::Value> {
+        if key.stage != Stage::Published {
+            return None;
+        }
+        let (value, dependencies) = self
+            .objects
+            .as_ref()?
+            .get::<L::Value>(&self.inner.object_key(key.id))?;
+        self.reads.extend(dependencies.iter().copied());
+        Some(value)
+    }
+}
+
+/// A [`Kept`] loader as resolvers use it: a value the object cache holds is
+/// answered at once, without the DataLoader's batching delay and task hand-off;
+/// only what is missing waits for a batch.
+pub struct KeptLoader<L: Keep>(DataLoader<Kept<L>>);
+
+impl<L: Keep> KeptLoader<L> {
+    pub async fn load_one(&self, key: StagedId) -> Result<Option<L::Value>, L::Error> {
+        if let Some(value) = self.0.loader().kept(key) {
+            return Ok(Some(value));
+        }
+        self.0.load_one(key).await
+    }
+}
+
 impl<L: Keep> Loader<StagedId> for Kept<L> {
     type Value = L::Value;
     type Error = L::Error;
@@ -204,14 +233,11 @@ impl<L: Keep> Loader<StagedId> for Kept<L> {
         let mut found = HashMap::with_capacity(keys.len());
         let mut missing = Vec::new();
         for key in keys {
-            if key.stage == Stage::Published
-                && let Some(objects) = &self.objects
-                && let Some((value, dependencies)) = objects.get::<L::Value>(&self.inner.object_key(key.id))
-            {
-                self.reads.extend(dependencies.iter().copied());
-                found.insert(*key, value);
-            } else {
-                missing.push(*key);
+            match self.kept(*key) {
+                Some(value) => {
+                    found.insert(*key, value);
+                }
+                None => missing.push(*key),
             }
         }
         if missing.is_empty() {
@@ -396,15 +422,15 @@ impl Loader<DraftKey> for Drafts {
 
 /// Every loader a request may use; made fresh for each request.
 pub struct Loaders {
-    pub therapy: DataLoader<Kept<ById<therapy::Entity>>>,
-    pub condition: DataLoader<Kept<ById<condition::Entity>>>,
-    pub sections: DataLoader<Kept<OwnedBy<therapy_section::Entity>>>,
-    pub benefits: DataLoader<Kept<OwnedBy<entity::benefit::Entity>>>,
-    pub faqs: DataLoader<Kept<OwnedBy<entity::faq::Entity>>>,
-    pub conditions_of_therapy: DataLoader<Kept<ConditionLinksOfTherapy>>,
-    pub therapies_of_condition: DataLoader<Kept<ConditionLinksOfCondition>>,
-    pub practitioners_of_therapy: DataLoader<Kept<Linked<practitioner::Entity>>>,
-    pub therapies_of_practitioner: DataLoader<Kept<Linked<therapy::Entity>>>,
+    pub therapy: KeptLoader<ById<therapy::Entity>>,
+    pub condition: KeptLoader<ById<condition::Entity>>,
+    pub sections: KeptLoader<OwnedBy<therapy_section::Entity>>,
+    pub benefits: KeptLoader<OwnedBy<entity::benefit::Entity>>,
+    pub faqs: KeptLoader<OwnedBy<entity::faq::Entity>>,
+    pub conditions_of_therapy: KeptLoader<ConditionLinksOfTherapy>,
+    pub therapies_of_condition: KeptLoader<ConditionLinksOfCondition>,
+    pub practitioners_of_therapy: KeptLoader<Linked<practitioner::Entity>>,
+    pub therapies_of_practitioner: KeptLoader<Linked<therapy::Entity>>,
     pub drafts: DataLoader<Drafts>,
     /// What this request read of the published content.
     pub reads: Arc<ReadSet>,
@@ -425,12 +451,9 @@ impl Loaders {
         use std::marker::PhantomData;
         let epoch = objects.as_ref().map_or(0, |o| o.epoch());
         let cache = (objects.clone(), epoch, reads.clone());
-        fn kept<L: Keep>(
-            inner: L,
-            cache: &(Option<Arc<ObjectCache>>, u64, Arc<ReadSet>),
-        ) -> DataLoader<Kept<L>> {
+        fn kept<L: Keep>(inner: L, cache: &(Option<Arc<ObjectCache>>, u64, Arc<ReadSet>)) -> KeptLoader<L> {
             let (objects, epoch, reads) = cache.clone();
-            DataLoader::new(
+            KeptLoader(DataLoader::new(
                 Kept {
                     inner,
                     objects,
@@ -438,7 +461,7 @@ impl Loaders {
                     reads,
                 },
                 tokio::spawn,
-            )
+            ))
         }
         Self {
             drafts: DataLoader::new(Drafts(db.clone()), tokio::spawn),
