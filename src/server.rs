@@ -2,6 +2,7 @@
 //! graceful shutdown. GraphQL over HTTP, the WebSocket and the operators'
 //! endpoints each have a module below.
 
+mod documents;
 mod graphql_http;
 mod health;
 mod http_cache;
@@ -105,6 +106,8 @@ pub struct AppState {
     limits: Arc<QueryLimits>,
     cache: Arc<CacheSettings>,
     persisted: persisted::PersistedQueries,
+    /// Parsed documents, so a repeated query is parsed once.
+    documents: documents::ParsedDocuments,
     /// Where long documents are parsed, one at a time (the schema's guard shares it).
     parse_lane: ParseLane,
     websocket: Arc<WebSocketSettings>,
@@ -158,6 +161,7 @@ impl AppState {
                 settings.persisted_manifest.clone(),
                 settings.registered_operations_only,
             ),
+            documents: documents::ParsedDocuments::new(500),
             parse_lane,
             websocket: Arc::new(settings.websocket.clone()),
             websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),

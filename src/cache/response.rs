@@ -137,7 +137,7 @@ fn canonical(value: Value) -> Value {
 /// (its answer is an error, which is never cached).
 pub fn normalize(text: &str) -> String {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut i = 0;
     let mut gap = false;
     while i < bytes.len() {
@@ -158,28 +158,27 @@ pub fn normalize(text: &str) -> String {
             }
             b'"' => {
                 let end = string_end(bytes, i);
-                out.push_str(&text[i..end]);
+                out.extend_from_slice(&bytes[i..end]);
                 gap = false;
                 i = end;
             }
             byte => {
                 let word = byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-';
                 let after_word = out
-                    .as_bytes()
                     .last()
                     .is_some_and(|last| last.is_ascii_alphanumeric() || *last == b'_');
                 if gap && word && after_word {
-                    out.push(' ');
+                    out.push(b' ');
                 }
                 gap = false;
-                // Copy one whole character (names are ASCII; anything else is an error later).
-                let width = text[i..].chars().next().map_or(1, char::len_utf8);
-                out.push_str(&text[i..i + width]);
-                i += width;
+                // Any other byte is copied as is (a multi-byte character byte by byte).
+                out.push(byte);
+                i += 1;
             }
         }
     }
-    out
+    // Only ASCII bytes were dropped, at character boundaries: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The index just past the string starting at `start` (`"` or `"""`).

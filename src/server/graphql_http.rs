@@ -287,7 +287,10 @@ pub async fn respond(
     let operation = if fits {
         // The document is parsed here (the guard reuses it), so a long one
         // takes its turn in the parse lane here.
-        let _lane = state.parse_lane.enter(&request.query).await;
+        if !state.documents.reuse(&mut request) {
+            let _lane = state.parse_lane.enter(&request.query).await;
+            state.documents.parse(&mut request);
+        }
         operation_type(&mut request)
     } else {
         None
