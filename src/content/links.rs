@@ -308,6 +308,36 @@ pub async fn find_condition_link(
 }
 
 /// Practitioner links at a stage whose `by` column (therapy or practitioner) is one of `ids`.
+/// Like [`practitioner_links_of`], with each link's other end (`E`, joined on
+/// `other_end`) at the same stage, in one statement; links whose end does not
+/// exist at the stage are left out.
+pub async fn practitioner_links_with_ends<E: super::document::Document>(
+    db: &impl ConnectionTrait,
+    stage: Stage,
+    ids: &[Uuid],
+    by: tp::Column,
+    other_end: tp::Column,
+) -> Result<Vec<(tp::Model, E::Model)>> {
+    use sea_orm::{JoinType, QuerySelect, RelationDef};
+    let end: RelationDef = tp::Entity::belongs_to(E::default())
+        .from(other_end)
+        .to(E::id_col())
+        .into();
+    let rows = tp::Entity::find()
+        .join(JoinType::InnerJoin, end)
+        .filter(tp::Column::Stage.eq(stage))
+        .filter(E::stage_col().eq(stage))
+        .filter(by.is_in(ids.iter().copied()))
+        .order_by_asc(tp::Column::Position)
+        .select_also(E::default())
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(link, row)| Some((link, row?)))
+        .collect())
+}
+
 pub async fn practitioner_links_of(
     db: &impl ConnectionTrait,
     stage: Stage,

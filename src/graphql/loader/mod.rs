@@ -135,8 +135,8 @@ pub struct Linked<E> {
     db: Database,
     /// The link column holding the key (the parent's id).
     by: therapy_practitioner::Column,
-    /// The end of a link that is `E`.
-    other_end: fn(&therapy_practitioner::Model) -> Uuid,
+    /// The link column holding the end that is `E`.
+    other_end: therapy_practitioner::Column,
     parent: fn(&therapy_practitioner::Model) -> Uuid,
     /// Which list of the parent this is.
     list: ChildList,
@@ -154,20 +154,15 @@ where
     async fn load(&self, keys: &[StagedId]) -> LoadResult<Self::Value> {
         let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
         for (stage, ids) in by_stage(keys) {
-            let links = links::practitioner_links_of(self.db.conn(), stage, &ids, self.by).await?;
-            let targets: Vec<Uuid> = links.iter().map(self.other_end).collect();
-            let rows: HashMap<Uuid, E::Model> =
-                content::document::find_many::<E>(self.db.conn(), &targets, stage)
-                    .await?
-                    .into_iter()
-                    .collect();
-            for link in links {
-                if let Some(row) = rows.get(&(self.other_end)(&link)) {
-                    found
-                        .entry(StagedId::new((self.parent)(&link), stage))
-                        .or_default()
-                        .push(row.clone());
-                }
+            // Links and their ends in one statement.
+            let linked =
+                links::practitioner_links_with_ends::<E>(self.db.conn(), stage, &ids, self.by, self.other_end)
+                    .await?;
+            for (link, row) in linked {
+                found
+                    .entry(StagedId::new((self.parent)(&link), stage))
+                    .or_default()
+                    .push(row);
             }
         }
         Ok(found)
@@ -476,7 +471,7 @@ impl Loaders {
                 Linked {
                     db: db.clone(),
                     by: therapy_practitioner::Column::TherapyId,
-                    other_end: |link| link.practitioner_id,
+                    other_end: therapy_practitioner::Column::PractitionerId,
                     parent: |link| link.therapy_id,
                     list: ChildList::Practitioners,
                     entity: PhantomData,
@@ -487,7 +482,7 @@ impl Loaders {
                 Linked {
                     db: db.clone(),
                     by: therapy_practitioner::Column::PractitionerId,
-                    other_end: |link| link.therapy_id,
+                    other_end: therapy_practitioner::Column::TherapyId,
                     parent: |link| link.practitioner_id,
                     list: ChildList::Therapies,
                     entity: PhantomData,
