@@ -155,9 +155,14 @@ where
         let mut found: HashMap<StagedId, Self::Value> = HashMap::new();
         for (stage, ids) in by_stage(keys) {
             // Links and their ends in one statement.
-            let linked =
-                links::practitioner_links_with_ends::<E>(self.db.conn(), stage, &ids, self.by, self.other_end)
-                    .await?;
+            let linked = links::practitioner_links_with_ends::<E>(
+                self.db.conn(),
+                stage,
+                &ids,
+                self.by,
+                self.other_end,
+            )
+            .await?;
             for (link, row) in linked {
                 found
                     .entry(StagedId::new((self.parent)(&link), stage))
