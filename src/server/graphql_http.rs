@@ -366,11 +366,12 @@ pub async fn respond(
             body,
         );
     }
-    let answer = Arc::new(Answer::new(body, &reads.dependencies(), operation_name));
+    let dependencies = reads.dependencies();
+    let answer = Arc::new(Answer::new(body, &dependencies, operation_name));
     if let (Some(responses), Some(key), Some(epoch)) = (responses, answer_key, epoch)
         && !reads.is_volatile()
     {
-        responses.insert(key, answer.clone(), reads.dependencies(), epoch);
+        responses.insert(key, answer.clone(), dependencies, epoch);
     }
     http_cache::public(headers, &state.cache, media.content_type(), &answer)
 }

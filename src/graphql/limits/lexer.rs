@@ -69,8 +69,9 @@ pub fn scan(text: &str) -> TextShape {
     shape
 }
 
-/// The index just past the string that starts at `start` (a `"` or `"""`).
-fn skip_string(bytes: &[u8], start: usize) -> usize {
+/// The index just past the string that starts at `start` (a `"` or `"""`); past
+/// the end of `bytes` when the text ends in an escape.
+pub fn skip_string(bytes: &[u8], start: usize) -> usize {
     if bytes[start..].starts_with(b"\"\"\"") {
         let mut i = start + 3;
         while i < bytes.len() {

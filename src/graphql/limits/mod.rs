@@ -21,7 +21,7 @@ pub use extension::{
     ExecutionStarted, INTROSPECTION_DISABLED, LONG_DOCUMENT_BYTES, OPERATION_TIMEOUT, PARSE_FAILED,
     ParseLane, QueryGuard, RESPONSE_TOO_LARGE, VALIDATION_FAILED,
 };
-pub use lexer::{TextShape, scan};
+pub use lexer::{TextShape, scan, skip_string};
 
 /// The limits, with defaults sized for a clinic site: every query in the README
 /// and the tests fits well inside them, and GraphiQL's introspection query too.
