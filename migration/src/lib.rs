@@ -11,6 +11,7 @@ mod m20261126_000001_content_tables;
 mod m20261126_000002_api_tokens;
 mod m20261126_000003_events_and_webhooks;
 mod m20261127_000001_rendered_rich_text;
+mod m20261127_000002_practitioner_links_as_documents;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_api_tokens::Migration),
             Box::new(m20261126_000003_events_and_webhooks::Migration),
             Box::new(m20261127_000001_rendered_rich_text::Migration),
+            Box::new(m20261127_000002_practitioner_links_as_documents::Migration),
         ]
     }
 }

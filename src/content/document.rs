@@ -77,6 +77,7 @@ document!(faq, Faq, rich text: Answer => AnswerHtml, AnswerText);
 document!(condition, Condition, rich text: Description => DescriptionHtml, DescriptionText);
 document!(practitioner, Practitioner, rich text: Bio => BioHtml, BioText);
 document!(therapy_condition, TherapyCondition);
+document!(therapy_practitioner, TherapyPractitioner);
 
 /// The version stored in a document row.
 pub fn version_of<E: Document>(model: &E::Model) -> i32 {

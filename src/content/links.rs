@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use entity::{therapy_condition as tc, therapy_practitioner as tp};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -14,9 +13,9 @@ use super::document;
 use super::error::unique_violation_as;
 use super::filter::ids_at;
 use super::owned::reorder;
-use super::write::{Change, Write};
+use super::write::Write;
 use super::{ContentError, Result, Stage, Suitability, now, validate};
-use entity::{DocumentType, EventAction};
+use entity::EventAction;
 
 #[derive(Debug, Clone)]
 pub struct NewConditionLink {
@@ -122,38 +121,9 @@ pub async fn reorder_condition_links(w: &Write<'_>, therapy_id: Uuid, ids: &[Uui
     reorder::<tc::Entity>(w, list, tc::Column::Position, ids).await
 }
 
-/// The stable id of a therapy–practitioner link, derived from its two ends.
-pub fn practitioner_link_id(link: &tp::Model) -> Uuid {
-    Uuid::new_v5(&link.therapy_id, link.practitioner_id.as_bytes())
-}
-
-/// Records a change to a therapy–practitioner link.
-pub async fn record_practitioner_link(w: &Write<'_>, link: &tp::Model, action: EventAction) -> Result<i64> {
-    w.record(Change {
-        document_type: DocumentType::TherapyPractitioner,
-        id: practitioner_link_id(link),
-        action,
-        stage: link.stage,
-        version: 1,
-        snapshot: Some(link),
-    })
-    .await
-}
-
-/// Deletes the practitioner links matching `filter`, recording `action` for each.
-pub async fn delete_practitioner_links(w: &Write<'_>, filter: Condition, action: EventAction) -> Result<()> {
-    let links = tp::Entity::find().filter(filter.clone()).all(w.db).await?;
-    if links.is_empty() {
-        return Ok(());
-    }
-    tp::Entity::delete_many().filter(filter).exec(w.db).await?;
-    for link in &links {
-        record_practitioner_link(w, link, action).await?;
-    }
-    Ok(())
-}
-
-pub async fn link_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+/// Links a practitioner to a therapy's draft, at the end of its list; linking one
+/// already linked changes nothing. Returns the link.
+pub async fn link_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id: Uuid) -> Result<tp::Model> {
     super::therapy::require(w.db, therapy_id, "therapyId").await?;
     if super::practitioner::find(w.db, practitioner_id, Stage::Draft)
         .await?
@@ -165,43 +135,51 @@ pub async fn link_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id:
         ));
     }
     let existing = practitioner_links_of(w.db, Stage::Draft, &[therapy_id], tp::Column::TherapyId).await?;
-    if existing.iter().any(|l| l.practitioner_id == practitioner_id) {
-        return Ok(());
+    if let Some(link) = existing.iter().find(|l| l.practitioner_id == practitioner_id) {
+        return Ok(link.clone());
     }
-    let link = tp::Model {
-        therapy_id,
-        practitioner_id,
-        stage: Stage::Draft,
-        position: document::position_after(existing.iter().map(|l| l.position).max())?,
-        created_at: now(),
+    let now = now();
+    let id = Uuid::now_v7();
+    let link = tp::ActiveModel {
+        id: Set(id),
+        stage: Set(Stage::Draft),
+        therapy_id: Set(therapy_id),
+        practitioner_id: Set(practitioner_id),
+        position: Set(document::position_after(
+            existing.iter().map(|l| l.position).max(),
+        )?),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        published_at: Set(None),
     };
-    tp::Entity::insert(tp::ActiveModel::from(link.clone()))
-        .exec_without_returning(w.db)
-        .await?;
-    record_practitioner_link(w, &link, EventAction::Linked).await?;
+    document::insert_draft::<tp::Entity>(w, id, link, EventAction::Linked).await
+}
+
+/// The draft link between a therapy and a practitioner, or an input error on `practitionerId`.
+async fn practitioner_link(w: &Write<'_>, therapy_id: Uuid, practitioner_id: Uuid) -> Result<tp::Model> {
+    super::therapy::require(w.db, therapy_id, "therapyId").await?;
+    tp::Entity::find()
+        .filter(tp::Column::TherapyId.eq(therapy_id))
+        .filter(tp::Column::PractitionerId.eq(practitioner_id))
+        .filter(tp::Column::Stage.eq(Stage::Draft))
+        .one(w.db)
+        .await?
+        .ok_or_else(|| ContentError::invalid("practitionerId", "is not linked to this therapy"))
+}
+
+/// Removes a practitioner from a therapy's draft; the published page keeps them
+/// until the therapy is published again.
+pub async fn unlink_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
+    let link = practitioner_link(w, therapy_id, practitioner_id).await?;
+    let draft = Condition::all()
+        .add(tp::Column::Id.eq(link.id))
+        .add(tp::Column::Stage.eq(Stage::Draft));
+    document::delete_where::<tp::Entity>(w, draft, EventAction::Unlinked).await?;
     Ok(())
 }
 
-pub async fn unlink_practitioner(w: &Write<'_>, therapy_id: Uuid, practitioner_id: Uuid) -> Result<()> {
-    super::therapy::require(w.db, therapy_id, "therapyId").await?;
-    let draft = Condition::all()
-        .add(tp::Column::TherapyId.eq(therapy_id))
-        .add(tp::Column::PractitionerId.eq(practitioner_id))
-        .add(tp::Column::Stage.eq(Stage::Draft));
-    let exists = tp::Entity::find()
-        .filter(draft.clone())
-        .one(w.db)
-        .await?
-        .is_some();
-    if !exists {
-        return Err(ContentError::invalid(
-            "practitionerId",
-            "is not linked to this therapy",
-        ));
-    }
-    delete_practitioner_links(w, draft, EventAction::Unlinked).await
-}
-
+/// Puts a therapy's practitioners in the given order (each named once, by practitioner id).
 pub async fn reorder_practitioners(w: &Write<'_>, therapy_id: Uuid, practitioner_ids: &[Uuid]) -> Result<()> {
     validate::list_len(
         "practitionerIds",
@@ -221,28 +199,12 @@ pub async fn reorder_practitioners(w: &Write<'_>, therapy_id: Uuid, practitioner
             ),
         ));
     }
-    for (position, practitioner_id) in practitioner_ids.iter().enumerate() {
-        let position = i32::try_from(position).unwrap_or(i32::MAX);
-        let Some(link) = links.iter().find(|l| l.practitioner_id == *practitioner_id) else {
-            continue;
-        };
-        if link.position == position {
-            continue;
-        }
-        tp::Entity::update_many()
-            .col_expr(tp::Column::Position, Expr::value(position))
-            .filter(tp::Column::TherapyId.eq(therapy_id))
-            .filter(tp::Column::PractitionerId.eq(*practitioner_id))
-            .filter(tp::Column::Stage.eq(Stage::Draft))
-            .exec(w.db)
-            .await?;
-        let moved = tp::Model {
-            position,
-            ..link.clone()
-        };
-        record_practitioner_link(w, &moved, EventAction::Reordered).await?;
-    }
-    Ok(())
+    let link_ids: Vec<Uuid> = practitioner_ids
+        .iter()
+        .filter_map(|p| links.iter().find(|l| l.practitioner_id == *p).map(|l| l.id))
+        .collect();
+    let list = Condition::all().add(tp::Column::TherapyId.eq(therapy_id));
+    reorder::<tp::Entity>(w, list, tp::Column::Position, &link_ids).await
 }
 
 /// Condition links of several therapies at a stage, in hand-made order, leaving out

@@ -113,7 +113,7 @@ pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
     use entity::therapy_practitioner as tp;
     use sea_orm::Condition;
     document::delete_document::<Entity>(w, id).await?;
-    super::links::delete_practitioner_links(
+    document::delete_where::<tp::Entity>(
         w,
         Condition::all().add(tp::Column::PractitionerId.eq(id)),
         EventAction::Deleted,

@@ -7,14 +7,11 @@ use entity::{
     EventAction, benefit, faq, therapy, therapy_condition as tc, therapy_practitioner as tp, therapy_section,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
 use super::document::{self, Document};
 use super::error::unique_violation_as;
-use super::links;
 use super::owned::OwnedItem;
 use super::write::Write;
 use super::{ContentError, Result, Stage, now};
@@ -64,7 +61,7 @@ pub async fn publish_therapy(
 ) -> Result<therapy::Model> {
     let published = publish::<therapy::Entity>(w, id, expected_version).await?;
     republish_rows::<tc::Entity>(w, tc::Column::TherapyId, id).await?;
-    republish_practitioner_links(w, id).await?;
+    republish_rows::<tp::Entity>(w, tp::Column::TherapyId, id).await?;
     if with_children {
         republish_rows::<therapy_section::Entity>(w, therapy_section::Column::TherapyId, id).await?;
         republish_rows::<benefit::Entity>(w, benefit::Column::TherapyId, id).await?;
@@ -87,7 +84,7 @@ pub async fn unpublish_therapy(w: &Write<'_>, id: Uuid, with_children: bool) -> 
         unpublished,
     )
     .await?;
-    links::delete_practitioner_links(
+    document::delete_where::<tp::Entity>(
         w,
         published_of(tp::Column::TherapyId.eq(id), tp::Column::Stage.eq(stage)),
         unpublished,
@@ -192,43 +189,4 @@ fn same_content<T: serde::Serialize>(draft: &T, published: &T) -> bool {
         Some(value)
     };
     matches!((content(draft), content(published)), (Some(a), Some(b)) if a == b)
-}
-
-/// Replaces a therapy's published practitioner links with its draft ones.
-async fn republish_practitioner_links(w: &Write<'_>, therapy_id: Uuid) -> Result<()> {
-    let drafts = tp::Entity::find()
-        .filter(tp::Column::TherapyId.eq(therapy_id))
-        .filter(tp::Column::Stage.eq(Stage::Draft))
-        .all(w.db)
-        .await?;
-    let gone = Condition::all()
-        .add(tp::Column::TherapyId.eq(therapy_id))
-        .add(tp::Column::Stage.eq(Stage::Published))
-        .add(tp::Column::PractitionerId.is_not_in(drafts.iter().map(|l| l.practitioner_id)));
-    links::delete_practitioner_links(w, gone, EventAction::Unpublished).await?;
-    let current = tp::Entity::find()
-        .filter(tp::Column::TherapyId.eq(therapy_id))
-        .filter(tp::Column::Stage.eq(Stage::Published))
-        .all(w.db)
-        .await?;
-    for draft in drafts {
-        let published = tp::Model {
-            stage: Stage::Published,
-            ..draft
-        };
-        if current.contains(&published) {
-            continue; // unchanged: no new copy, no event
-        }
-        tp::Entity::delete_many()
-            .filter(tp::Column::TherapyId.eq(therapy_id))
-            .filter(tp::Column::PractitionerId.eq(published.practitioner_id))
-            .filter(tp::Column::Stage.eq(Stage::Published))
-            .exec(w.db)
-            .await?;
-        tp::Entity::insert(tp::ActiveModel::from(published.clone()))
-            .exec_without_returning(w.db)
-            .await?;
-        links::record_practitioner_link(w, &published, EventAction::Published).await?;
-    }
-    Ok(())
 }

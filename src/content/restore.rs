@@ -3,7 +3,7 @@
 //! trash, and purge them for good.
 
 use entity::content_event::{self, Model as Event};
-use entity::{DocumentType, EventAction, therapy_practitioner as tp};
+use entity::{DocumentType, EventAction};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait,
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::document::{self, Document};
 use super::error::unique_violation_as;
 use super::write::{Change, Write};
-use super::{ContentError, Result, Stage, links, now};
+use super::{ContentError, Result, Stage, now};
 
 /// Puts the revision recorded by event `seq` back into its document's draft as a
 /// new version (publishing it is a separate step). With `expected_version`, only
@@ -53,7 +53,9 @@ pub async fn restore(w: &Write<'_>, seq: i64, expected_version: Option<i32>) -> 
         DocumentType::TherapyCondition => {
             restore_row::<entity::therapy_condition::Entity>(w, &event, snapshot, expected_version).await?
         }
-        DocumentType::TherapyPractitioner => restore_practitioner_link(w, snapshot).await?,
+        DocumentType::TherapyPractitioner => {
+            restore_row::<entity::therapy_practitioner::Entity>(w, &event, snapshot, expected_version).await?
+        }
     };
     content_event::Entity::find_by_id(restored_seq)
         .one(w.db)
@@ -169,28 +171,6 @@ where
     })?;
     let restored = document::draft::<E>(w.db, id).await?;
     document::record::<E>(w, &restored, EventAction::Restored).await
-}
-
-async fn restore_practitioner_link(w: &Write<'_>, snapshot: serde_json::Value) -> Result<i64> {
-    let past: tp::Model = serde_json::from_value(snapshot)
-        .map_err(|_| ContentError::invalid("revisionId", "this revision no longer fits the link's shape"))?;
-    let link = tp::Model {
-        stage: Stage::Draft,
-        ..past
-    };
-    let exists = tp::Entity::find()
-        .filter(tp::Column::TherapyId.eq(link.therapy_id))
-        .filter(tp::Column::PractitionerId.eq(link.practitioner_id))
-        .filter(tp::Column::Stage.eq(Stage::Draft))
-        .one(w.db)
-        .await?
-        .is_some();
-    if !exists {
-        tp::Entity::insert(tp::ActiveModel::from(link.clone()))
-            .exec_without_returning(w.db)
-            .await?;
-    }
-    links::record_practitioner_link(w, &link, EventAction::Restored).await
 }
 
 /// Removes a deleted document's content from the log for good (admin only): its

@@ -1,12 +1,12 @@
 //! Documents of any type as JSON snapshots, serialised exactly as the event log
 //! serialises them, so that a revision and the current draft compare field by field.
 
-use entity::{DocumentType, therapy_practitioner as tp};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::DocumentType;
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::document::{self, Document};
-use super::{ContentError, Result, Stage, links};
+use super::{ContentError, Result, Stage};
 
 /// A value as a snapshot, the one way every snapshot is made.
 pub fn json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
@@ -41,17 +41,7 @@ pub async fn find(
         DocumentType::Practitioner => rows::<entity::practitioner::Entity>(db, ids, stage).await,
         DocumentType::TherapyCondition => rows::<entity::therapy_condition::Entity>(db, ids, stage).await,
         DocumentType::TherapyPractitioner => {
-            // Link ids are derived from both ends, so look the links up by stage.
-            let links = tp::Entity::find()
-                .filter(tp::Column::Stage.eq(stage))
-                .all(db)
-                .await?;
-            links
-                .iter()
-                .map(|link| (links::practitioner_link_id(link), link))
-                .filter(|(id, _)| ids.contains(id))
-                .map(|(id, link)| Ok((id, json(link)?)))
-                .collect()
+            rows::<entity::therapy_practitioner::Entity>(db, ids, stage).await
         }
     }
 }

@@ -222,12 +222,8 @@ pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
         .await?;
     document::delete_where::<tc::Entity>(w, owned_by(tc::Column::TherapyId.eq(id)), EventAction::Deleted)
         .await?;
-    super::links::delete_practitioner_links(
-        w,
-        Condition::all().add(tp::Column::TherapyId.eq(id)),
-        EventAction::Deleted,
-    )
-    .await?;
+    document::delete_where::<tp::Entity>(w, owned_by(tp::Column::TherapyId.eq(id)), EventAction::Deleted)
+        .await?;
     Ok(())
 }
 

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use super::log;
 use super::visibility::{self, PUBLISHED_STAGE_ACTIONS, Timelines};
 use crate::content::document::{self, Document};
-use crate::content::{ContentError, Result, Stage, links, snapshot};
+use crate::content::{ContentError, Result, Stage, snapshot};
 
 /// Largest number of changes one call returns.
 pub const MAX_CHANGES: u64 = 500;
@@ -369,24 +369,10 @@ async fn load_dependants(
         .add(tc::Column::TherapyId.is_in(ids()))
         .add(tc::Column::ConditionId.is_in(ids()));
     add::<tc::Entity>(db, either_end, rows).await?;
-    for link in tp::Entity::find()
-        .filter(tp::Column::Stage.eq(Stage::Published))
-        .filter(
-            Condition::any()
-                .add(tp::Column::TherapyId.is_in(ids()))
-                .add(tp::Column::PractitionerId.is_in(ids())),
-        )
-        .all(db)
-        .await?
-    {
-        rows.insert(
-            (
-                DocumentType::TherapyPractitioner,
-                links::practitioner_link_id(&link),
-            ),
-            snapshot::json(&link)?,
-        );
-    }
+    let either_end = Condition::any()
+        .add(tp::Column::TherapyId.is_in(ids()))
+        .add(tp::Column::PractitionerId.is_in(ids()));
+    add::<tp::Entity>(db, either_end, rows).await?;
     Ok(())
 }
 

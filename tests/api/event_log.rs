@@ -614,8 +614,8 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
         json!({ "t": therapy, "ids": [other_practitioner, practitioner] }),
         |_| {
             vec![
-                ev("THERAPY_PRACTITIONER", &staff_two, "REORDERED", "DRAFT", 1),
-                ev("THERAPY_PRACTITIONER", &staff_one, "REORDERED", "DRAFT", 1),
+                ev("THERAPY_PRACTITIONER", &staff_two, "REORDERED", "DRAFT", 2),
+                ev("THERAPY_PRACTITIONER", &staff_one, "REORDERED", "DRAFT", 2),
             ]
         },
     )
@@ -632,8 +632,8 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
                 ev("THERAPY", &therapy, "PUBLISHED", "PUBLISHED", 2),
                 ev("THERAPY_CONDITION", &link_one, "PUBLISHED", "PUBLISHED", 3),
                 ev("THERAPY_CONDITION", &link_two, "PUBLISHED", "PUBLISHED", 2),
-                ev("THERAPY_PRACTITIONER", &staff_one, "PUBLISHED", "PUBLISHED", 1),
-                ev("THERAPY_PRACTITIONER", &staff_two, "PUBLISHED", "PUBLISHED", 1),
+                ev("THERAPY_PRACTITIONER", &staff_one, "PUBLISHED", "PUBLISHED", 2),
+                ev("THERAPY_PRACTITIONER", &staff_two, "PUBLISHED", "PUBLISHED", 2),
                 ev("THERAPY_SECTION", &section, "PUBLISHED", "PUBLISHED", 3),
                 ev("BENEFIT", &benefit, "PUBLISHED", "PUBLISHED", 3),
                 ev("FAQ", &faq, "PUBLISHED", "PUBLISHED", 3),
@@ -654,7 +654,7 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
         As::Editor,
         "mutation($t: ID!, $p: ID!) { unlinkPractitioner(therapyId: $t, practitionerId: $p) { id } }",
         json!({ "t": therapy, "p": other_practitioner }),
-        |_| vec![ev("THERAPY_PRACTITIONER", &staff_two, "UNLINKED", "DRAFT", 1)],
+        |_| vec![ev("THERAPY_PRACTITIONER", &staff_two, "UNLINKED", "DRAFT", 2)],
     )
     .await;
     // Publishing again takes the unlinked ones off the published page; the links
@@ -667,7 +667,7 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
             vec![
                 ev("THERAPY", &therapy, "PUBLISHED", "PUBLISHED", 2),
                 ev("THERAPY_CONDITION", &link_two, "UNPUBLISHED", "PUBLISHED", 2),
-                ev("THERAPY_PRACTITIONER", &staff_two, "UNPUBLISHED", "PUBLISHED", 1),
+                ev("THERAPY_PRACTITIONER", &staff_two, "UNPUBLISHED", "PUBLISHED", 2),
             ]
         },
     )
@@ -680,7 +680,7 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
             vec![
                 ev("THERAPY", &therapy, "UNPUBLISHED", "PUBLISHED", 2),
                 ev("THERAPY_CONDITION", &link_one, "UNPUBLISHED", "PUBLISHED", 3),
-                ev("THERAPY_PRACTITIONER", &staff_one, "UNPUBLISHED", "PUBLISHED", 1),
+                ev("THERAPY_PRACTITIONER", &staff_one, "UNPUBLISHED", "PUBLISHED", 2),
                 ev("THERAPY_SECTION", &section, "UNPUBLISHED", "PUBLISHED", 3),
                 ev("BENEFIT", &benefit, "UNPUBLISHED", "PUBLISHED", 3),
                 ev("FAQ", &faq, "UNPUBLISHED", "PUBLISHED", 3),
@@ -746,7 +746,7 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
         |_| {
             vec![
                 ev("PRACTITIONER", &practitioner, "DELETED", "DRAFT", 2),
-                ev("THERAPY_PRACTITIONER", &staff_one, "DELETED", "DRAFT", 1),
+                ev("THERAPY_PRACTITIONER", &staff_one, "DELETED", "DRAFT", 2),
             ]
         },
     )
@@ -770,13 +770,19 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
         )
         .await;
     let link_three = id_at(&data, "/linkCondition/id");
-    run.step(
+    // Linking again makes a new link, with an id of its own.
+    run.mutate(
         As::Editor,
         link_practitioner,
         json!({ "t": therapy, "p": other_practitioner }),
-        |_| vec![ev("THERAPY_PRACTITIONER", &staff_two, "LINKED", "DRAFT", 1)],
     )
     .await;
+    let events = run.new_events().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let staff_three = only(&events, "THERAPY_PRACTITIONER", "LINKED");
+    assert_eq!(staff_three.version, 1);
+    assert_ne!(staff_three.document_id.to_string(), staff_two);
+    let staff_three = staff_three.document_id.to_string();
     run.step(
         As::Editor,
         "mutation($id: ID!) { deleteTherapy(id: $id) }",
@@ -788,7 +794,7 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
                 ev("BENEFIT", &benefit, "DELETED", "DRAFT", 3),
                 ev("FAQ", &faq, "DELETED", "DRAFT", 3),
                 ev("THERAPY_CONDITION", &link_three, "DELETED", "DRAFT", 1),
-                ev("THERAPY_PRACTITIONER", &staff_two, "DELETED", "DRAFT", 1),
+                ev("THERAPY_PRACTITIONER", &staff_three, "DELETED", "DRAFT", 1),
             ]
         },
     )

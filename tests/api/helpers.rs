@@ -464,3 +464,18 @@ pub async fn wait_for_metrics(metrics: &Metrics, what: &str, condition: impl Fn(
         .await
         .unwrap_or_else(|_| panic!("never saw {what}"));
 }
+
+/// Takes the schema back to just before migration `name`, undoing it and every
+/// later one (their `down`s run, content and all).
+pub async fn migrate_down_to_before(conn: &sea_orm::DatabaseConnection, name: &str) {
+    use migration::MigratorTrait;
+    let applied = migration::Migrator::get_applied_migrations(conn).await.unwrap();
+    let from = applied
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("migration {name} has not run"));
+    let undo = u32::try_from(applied.len() - from).unwrap();
+    migration::Migrator::down(conn, Some(undo)).await.unwrap();
+    let pending = migration::Migrator::get_pending_migrations(conn).await.unwrap();
+    assert_eq!(pending.first().map(|m| m.name().to_owned()), Some(name.to_owned()));
+}

@@ -388,14 +388,7 @@ async fn a_database_from_before_the_renderings_gets_them_when_the_server_starts(
     let app_db = database.connect().await;
     clinic_content_api::seed::load_default(&app_db).await.unwrap();
     // Back to the schema before the rendered columns, content and all.
-    Migrator::down(app_db.conn(), Some(1)).await.unwrap();
-    assert_eq!(
-        Migrator::get_pending_migrations(app_db.conn())
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    crate::helpers::migrate_down_to_before(app_db.conn(), "m20261127_000001_rendered_rich_text").await;
     drop(app_db);
 
     let migrated = std::process::Command::new(env!("CARGO_BIN_EXE_clinic-content-api"))

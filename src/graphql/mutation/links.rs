@@ -108,7 +108,11 @@ impl LinkMutation {
         let therapy_id = parse_id("therapyId", &therapy_id)?;
         let practitioner_id = parse_id("practitionerId", &practitioner_id)?;
         change_links(ctx, therapy_id, move |txn| {
-            Box::pin(links::link_practitioner(txn, therapy_id, practitioner_id))
+            Box::pin(async move {
+                links::link_practitioner(txn, therapy_id, practitioner_id)
+                    .await
+                    .map(|_| ())
+            })
         })
         .await
     }
