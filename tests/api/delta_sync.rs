@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::helpers::{As, TestApp, error_code, prolotherapy_id};
 

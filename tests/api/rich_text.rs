@@ -5,7 +5,6 @@ use clinic_content_api::content::Stage;
 use clinic_content_api::content::document::{self, Document};
 use clinic_content_api::content::rich_text::{self, backfill};
 use entity::{benefit, condition, faq, practitioner, therapy, therapy_section};
-use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, Value};
 use serde_json::{Value as Json, json};
