@@ -20,6 +20,9 @@ pub struct Model {
     /// The document as it stood after the change (null once purged).
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub snapshot: Option<Json>,
+    /// The shape `snapshot` was written in, as its kind's declaration numbers
+    /// them; older shapes are upgraded when read.
+    pub snapshot_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261126_000002_api_tokens;
 mod m20261126_000003_events_and_webhooks;
 mod m20261127_000001_rendered_rich_text;
 mod m20261127_000002_practitioner_links_as_documents;
+mod m20261127_000003_snapshot_versions;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_events_and_webhooks::Migration),
             Box::new(m20261127_000001_rendered_rich_text::Migration),
             Box::new(m20261127_000002_practitioner_links_as_documents::Migration),
+            Box::new(m20261127_000003_snapshot_versions::Migration),
         ]
     }
 }

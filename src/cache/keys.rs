@@ -6,32 +6,24 @@ use std::fmt;
 use entity::{DocumentType, Stage};
 use uuid::Uuid;
 
-use crate::events::visibility;
+use crate::content::registry::{self, Declaration};
 
-/// A list hanging off a document: a therapy's sections, a condition's therapies…
+/// A list hanging off a document — a therapy's sections, a condition's
+/// therapies — named as the dependants' declarations name it (`Parent::list`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChildList {
-    Sections,
-    Benefits,
-    Faqs,
-    /// A therapy's condition links.
-    Conditions,
-    /// A therapy's practitioners.
-    Practitioners,
-    /// A condition's links, or a practitioner's therapies.
-    Therapies,
-}
+pub struct ChildList(&'static str);
 
 impl ChildList {
+    /// The list documents of kind `child` sit in under their parent of type `parent`.
+    pub fn of(child: &Declaration, parent: DocumentType) -> Self {
+        let list = child.parents.iter().find(|p| p.kind == parent).map(|p| p.list);
+        // A kind that does not hang on `parent` has no such list; its own plural
+        // still names a key no other list shares.
+        Self(list.unwrap_or(child.plural))
+    }
+
     fn name(self) -> &'static str {
-        match self {
-            Self::Sections => "sections",
-            Self::Benefits => "benefits",
-            Self::Faqs => "faqs",
-            Self::Conditions => "conditions",
-            Self::Practitioners => "practitioners",
-            Self::Therapies => "therapies",
-        }
+        self.0
     }
 }
 
@@ -51,16 +43,7 @@ pub enum Dependency {
 
 /// The surrogate key of a kind: the plural the API uses for its lists.
 fn kind_name(kind: DocumentType) -> &'static str {
-    match kind {
-        DocumentType::Therapy => "therapies",
-        DocumentType::TherapySection => "sections",
-        DocumentType::Benefit => "benefits",
-        DocumentType::Faq => "faqs",
-        DocumentType::Condition => "conditions",
-        DocumentType::Practitioner => "practitioners",
-        DocumentType::TherapyCondition => "condition-links",
-        DocumentType::TherapyPractitioner => "practitioner-links",
-    }
+    registry::declaration(kind).map_or("documents", |d| d.plural)
 }
 
 /// As a surrogate key: a document's id, `<id>/<list>`, a kind's plural, `changes`.
@@ -78,19 +61,16 @@ impl fmt::Display for Dependency {
 impl Dependency {
     /// The kinds whose every change also changes this: what an answer names
     /// instead of its documents when they are too many to name one by one.
-    pub fn kinds(self) -> [Option<DocumentType>; 2] {
-        use DocumentType as T;
+    pub fn kinds(self) -> Vec<DocumentType> {
         match self {
-            Self::Document(kind, _) | Self::Kind(kind) => [Some(kind), None],
-            Self::Children(_, list) => match list {
-                ChildList::Sections => [Some(T::TherapySection), None],
-                ChildList::Benefits => [Some(T::Benefit), None],
-                ChildList::Faqs => [Some(T::Faq), None],
-                ChildList::Conditions => [Some(T::TherapyCondition), None],
-                ChildList::Practitioners => [Some(T::TherapyPractitioner), None],
-                ChildList::Therapies => [Some(T::TherapyCondition), Some(T::TherapyPractitioner)],
-            },
-            Self::Feed => [None, None],
+            Self::Document(kind, _) | Self::Kind(kind) => vec![kind],
+            Self::Children(_, list) => registry::KINDS
+                .iter()
+                .map(|k| k.declaration())
+                .filter(|d| d.parents.iter().any(|p| p.list == list.name()))
+                .map(|d| d.document_type)
+                .collect(),
+            Self::Feed => Vec::new(),
         }
     }
 }
@@ -110,12 +90,7 @@ pub fn surrogate_keys(dependencies: &[Dependency], separator: &str) -> String {
     for dependency in dependencies {
         let coarse = match dependency {
             Dependency::Feed => vec![Dependency::Feed],
-            other => other
-                .kinds()
-                .into_iter()
-                .flatten()
-                .map(Dependency::Kind)
-                .collect(),
+            other => other.kinds().into_iter().map(Dependency::Kind).collect(),
         };
         for key in coarse {
             if !kinds.contains(&key) {
@@ -137,22 +112,6 @@ fn join(keys: impl Iterator<Item = Dependency>, separator: &str) -> String {
     out
 }
 
-/// The list a document of `child` type sits in under a parent of `parent` type.
-fn list_under(parent: DocumentType, child: DocumentType) -> Option<ChildList> {
-    use DocumentType as T;
-    Some(match (parent, child) {
-        (T::Therapy, T::TherapySection) => ChildList::Sections,
-        (T::Therapy, T::Benefit) => ChildList::Benefits,
-        (T::Therapy, T::Faq) => ChildList::Faqs,
-        (T::Therapy, T::TherapyCondition) => ChildList::Conditions,
-        (T::Therapy, T::TherapyPractitioner) => ChildList::Practitioners,
-        (T::Condition | T::Practitioner, T::TherapyCondition | T::TherapyPractitioner) => {
-            ChildList::Therapies
-        }
-        _ => return None,
-    })
-}
-
 /// What a change to a document changes for the public: nothing for a draft; for
 /// a published copy, the document itself, the lists of its type, the parents'
 /// lists it sits in (read from its snapshot) and the change feed.
@@ -169,10 +128,11 @@ pub fn purged_by(
         Dependency::Document(document_type, id),
         Dependency::Kind(document_type),
     ];
-    if let Some(snapshot) = snapshot {
-        for (parent_type, parent) in visibility::parents(document_type, snapshot) {
-            if let Some(list) = list_under(parent_type, document_type) {
-                keys.push(Dependency::Children(parent, list));
+    if let (Some(snapshot), Some(declaration)) = (snapshot, registry::declaration(document_type)) {
+        for parent in declaration.parents {
+            let id = snapshot.get(parent.field).and_then(|v| v.as_str()?.parse().ok());
+            if let Some(id) = id {
+                keys.push(Dependency::Children(id, ChildList(parent.list)));
             }
         }
     }
@@ -235,7 +195,7 @@ mod tests {
         ];
         assert_eq!(surrogate_keys(&few, " "), format!("{} changes", Uuid::nil()));
         let many: Vec<Dependency> = (0..1000)
-            .map(|_| Dependency::Children(Uuid::new_v4(), ChildList::Therapies))
+            .map(|_| Dependency::Children(Uuid::new_v4(), ChildList("therapies")))
             .chain([Dependency::Document(DocumentType::Therapy, Uuid::new_v4())])
             .collect();
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Conditions: shared documents that therapies link to with a suitability.
 
 use entity::condition::{ActiveModel, Entity, Model};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -11,6 +11,18 @@ use super::validate::{self, limits};
 use super::write::Write;
 use super::{Result, Stage};
 use entity::EventAction;
+
+use super::registry::{Declaration, SnapshotCodec};
+
+pub const DECLARATION: Declaration = Declaration {
+    document_type: entity::DocumentType::Condition,
+    label: "condition",
+    plural: "conditions",
+    parents: &[],
+    snapshot: SnapshotCodec::FIRST,
+};
+
+super::document::document!(condition, DECLARATION, rich text: Description => DescriptionHtml, DescriptionText);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -96,16 +108,8 @@ pub async fn update(
 
 /// Deletes a condition from both stages, with every therapy's link to it.
 pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
-    use entity::therapy_condition as tc;
-    use sea_orm::Condition;
     document::delete_document::<Entity>(w, id).await?;
-    document::delete_where::<tc::Entity>(
-        w,
-        Condition::all().add(tc::Column::ConditionId.eq(id)),
-        EventAction::Deleted,
-    )
-    .await?;
-    Ok(())
+    super::registry::delete_dependants(w, DECLARATION.document_type, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {

@@ -11,14 +11,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use super::registry::Declaration;
 use super::rich_text::{self, RichTextColumns};
 use super::write::{Change, Write};
-use super::{ContentError, DocumentKind, Result, Stage, now, validate};
+use super::{ContentError, Result, Stage, now, validate};
 
 /// A table whose rows are documents keyed by `(id, stage)`, with a version.
 pub trait Document: EntityTrait<Model: Serialize + DeserializeOwned + Sync> {
-    const KIND: DocumentKind;
-    const TYPE: DocumentType;
+    /// What the shared machinery knows of the kind (see `registry`).
+    const DECLARATION: &'static Declaration;
+    const TYPE: DocumentType = Self::DECLARATION.document_type;
     fn id_col() -> Self::Column;
     fn stage_col() -> Self::Column;
     fn version_col() -> Self::Column;
@@ -37,11 +39,12 @@ pub trait Document: EntityTrait<Model: Serialize + DeserializeOwned + Sync> {
     }
 }
 
+/// Implements [`Document`] for the table of `entity::$module`, whose columns
+/// follow the shared names, with its declaration and its rich text columns.
 macro_rules! document {
-    ($module:ident, $kind:ident $(, rich text: $($markdown:ident => $html:ident, $text:ident);+)?) => {
-        impl Document for entity::$module::Entity {
-            const KIND: DocumentKind = DocumentKind::$kind;
-            const TYPE: DocumentType = DocumentType::$kind;
+    ($module:ident, $declaration:expr $(, rich text: $($markdown:ident => $html:ident, $text:ident);+)?) => {
+        impl $crate::content::document::Document for entity::$module::Entity {
+            const DECLARATION: &'static $crate::content::registry::Declaration = &$declaration;
             fn id_col() -> Self::Column {
                 entity::$module::Column::Id
             }
@@ -58,8 +61,8 @@ macro_rules! document {
                 entity::$module::Column::PublishedAt
             }
             $(
-                fn rich_text() -> &'static [RichTextColumns<Self::Column>] {
-                    &[$(RichTextColumns {
+                fn rich_text() -> &'static [$crate::content::rich_text::RichTextColumns<Self::Column>] {
+                    &[$($crate::content::rich_text::RichTextColumns {
                         markdown: entity::$module::Column::$markdown,
                         html: entity::$module::Column::$html,
                         plain_text: entity::$module::Column::$text,
@@ -70,14 +73,7 @@ macro_rules! document {
     };
 }
 
-document!(therapy, Therapy, rich text: Summary => SummaryHtml, SummaryText);
-document!(therapy_section, TherapySection, rich text: Body => BodyHtml, BodyText);
-document!(benefit, Benefit, rich text: Body => BodyHtml, BodyText);
-document!(faq, Faq, rich text: Answer => AnswerHtml, AnswerText);
-document!(condition, Condition, rich text: Description => DescriptionHtml, DescriptionText);
-document!(practitioner, Practitioner, rich text: Bio => BioHtml, BioText);
-document!(therapy_condition, TherapyCondition);
-document!(therapy_practitioner, TherapyPractitioner);
+pub(crate) use document;
 
 /// The version stored in a document row.
 pub fn version_of<E: Document>(model: &E::Model) -> i32 {
@@ -112,7 +108,7 @@ pub async fn find<E: Document>(
 pub async fn draft<E: Document>(db: &impl ConnectionTrait, id: Uuid) -> Result<E::Model> {
     find::<E>(db, id, Stage::Draft)
         .await?
-        .ok_or_else(|| ContentError::not_found(E::KIND, id))
+        .ok_or_else(|| ContentError::not_found(E::DECLARATION.label, id))
 }
 
 /// Fails with `CONFLICT` unless the draft is at `expected_version` (and with
@@ -124,7 +120,7 @@ pub fn check_version<E: Document>(draft: &E::Model, id: Uuid, expected_version: 
         Ok(())
     } else {
         Err(ContentError::Conflict {
-            kind: E::KIND,
+            kind: E::DECLARATION.label,
             id,
             expected_version,
             current_version,
@@ -226,6 +222,7 @@ pub async fn record<E: Document>(w: &Write<'_>, row: &E::Model, action: EventAct
         stage,
         version: version_of::<E>(row),
         snapshot: Some(row),
+        snapshot_version: E::DECLARATION.snapshot.version,
     })
     .await
 }
@@ -255,7 +252,7 @@ where
     E::insert(copy).exec_without_returning(w.db).await?;
     let published = find::<E>(w.db, id, Stage::Published)
         .await?
-        .ok_or_else(|| ContentError::not_found(E::KIND, id))?;
+        .ok_or_else(|| ContentError::not_found(E::DECLARATION.label, id))?;
     record::<E>(w, &published, EventAction::Published).await?;
     Ok(published)
 }

@@ -3,18 +3,16 @@
 use sea_orm::{DbErr, SqlErr};
 use uuid::Uuid;
 
-use super::DocumentKind;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ContentError {
     #[error("no {kind} with {key}")]
-    NotFound { kind: DocumentKind, key: String },
+    NotFound { kind: &'static str, key: String },
     #[error(
         "{kind} {id} was saved by someone else in the meantime: it is at version {current_version}, \
          not {expected_version}; reload it and apply your change again"
     )]
     Conflict {
-        kind: DocumentKind,
+        kind: &'static str,
         id: Uuid,
         expected_version: i32,
         current_version: i32,
@@ -35,7 +33,7 @@ impl ContentError {
         }
     }
 
-    pub fn not_found(kind: DocumentKind, id: Uuid) -> Self {
+    pub fn not_found(kind: &'static str, id: Uuid) -> Self {
         Self::NotFound {
             kind,
             key: format!("id {id}"),

@@ -17,6 +17,70 @@ use super::write::Write;
 use super::{ContentError, Result, Stage, Suitability, now, validate};
 use entity::EventAction;
 
+use super::registry::{Declaration, Parent, PublishedWith, SnapshotCodec};
+use entity::DocumentType;
+
+/// A link is owned by its therapy, published with it, and shown under both ends.
+const fn link(other_end: DocumentType, field: &'static str, list: &'static str) -> [Parent; 2] {
+    [
+        Parent {
+            kind: DocumentType::Therapy,
+            field: "therapyId",
+            list,
+            published_with: PublishedWith::Always,
+        },
+        Parent {
+            kind: other_end,
+            field,
+            list: "therapies",
+            published_with: PublishedWith::Itself,
+        },
+    ]
+}
+
+pub const CONDITION_LINK: Declaration = Declaration {
+    document_type: DocumentType::TherapyCondition,
+    label: "therapy–condition link",
+    plural: "condition-links",
+    parents: &link(DocumentType::Condition, "conditionId", "conditions"),
+    snapshot: SnapshotCodec::FIRST,
+};
+
+/// Version 1 snapshots were written while links were keyed by their ends: they
+/// had no id, version or times of their own.
+fn practitioner_link_had_an_id(fields: &mut serde_json::Map<String, serde_json::Value>) {
+    let end = |name: &str| fields.get(name)?.as_str()?.parse::<Uuid>().ok();
+    if let (Some(therapy), Some(practitioner)) = (end("therapyId"), end("practitionerId")) {
+        // The id the migration gave existing links.
+        let id = Uuid::new_v5(&therapy, practitioner.as_bytes());
+        fields.insert("id".into(), id.to_string().into());
+    }
+    let created = fields.get("createdAt").cloned().unwrap_or_default();
+    let published = fields.get("stage").and_then(|s| s.as_str()) == Some("PUBLISHED");
+    fields.insert("version".into(), 1.into());
+    fields.insert("updatedAt".into(), created.clone());
+    let published_at = if published {
+        created
+    } else {
+        serde_json::Value::Null
+    };
+    fields.insert("publishedAt".into(), published_at);
+}
+
+pub const PRACTITIONER_LINK: Declaration = Declaration {
+    document_type: DocumentType::TherapyPractitioner,
+    label: "therapy–practitioner link",
+    plural: "practitioner-links",
+    parents: &link(DocumentType::Practitioner, "practitionerId", "practitioners"),
+    snapshot: SnapshotCodec {
+        version: 2,
+        upgrades: &[practitioner_link_had_an_id],
+    },
+};
+
+super::document::document!(therapy_condition, CONDITION_LINK);
+super::document::document!(therapy_practitioner, PRACTITIONER_LINK);
+
 #[derive(Debug, Clone)]
 pub struct NewConditionLink {
     pub therapy_id: Uuid,

@@ -18,6 +18,48 @@ use super::write::Write;
 use super::{ContentError, Result, Stage, now};
 use entity::EventAction;
 
+use super::registry::{Declaration, Parent, PublishedWith, SnapshotCodec};
+use entity::DocumentType;
+
+/// Owned by a therapy, in its list `list`, published with it when it goes with its children.
+const fn owned_by_therapy(list: &'static str) -> [Parent; 1] {
+    [Parent {
+        kind: DocumentType::Therapy,
+        field: "therapyId",
+        list,
+        published_with: PublishedWith::Children,
+    }]
+}
+
+pub const SECTION: Declaration = Declaration {
+    document_type: DocumentType::TherapySection,
+    label: "therapy section",
+    plural: "sections",
+    parents: &owned_by_therapy("sections"),
+    snapshot: SnapshotCodec::FIRST,
+};
+
+pub const BENEFIT: Declaration = Declaration {
+    document_type: DocumentType::Benefit,
+    label: "benefit",
+    plural: "benefits",
+    parents: &owned_by_therapy("benefits"),
+    snapshot: SnapshotCodec::FIRST,
+};
+
+/// A FAQ entry belongs to a therapy, or with no therapy to the whole clinic.
+pub const FAQ: Declaration = Declaration {
+    document_type: DocumentType::Faq,
+    label: "FAQ entry",
+    plural: "faqs",
+    parents: &owned_by_therapy("faqs"),
+    snapshot: SnapshotCodec::FIRST,
+};
+
+super::document::document!(therapy_section, SECTION, rich text: Body => BodyHtml, BodyText);
+super::document::document!(benefit, BENEFIT, rich text: Body => BodyHtml, BodyText);
+super::document::document!(faq, FAQ, rich text: Answer => AnswerHtml, AnswerText);
+
 /// A hand-ordered item with a title-like and a body field, owned by a therapy.
 pub trait OwnedItem: Document {
     /// The API's names for the title and body fields, used in messages.

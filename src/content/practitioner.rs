@@ -1,7 +1,7 @@
 //! Practitioners: the clinic's people, linked to the therapies they offer.
 
 use entity::practitioner::{ActiveModel, Entity, Model, Techniques};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -11,6 +11,18 @@ use super::validate::{self, limits};
 use super::write::Write;
 use super::{Result, Stage};
 use entity::EventAction;
+
+use super::registry::{Declaration, SnapshotCodec};
+
+pub const DECLARATION: Declaration = Declaration {
+    document_type: entity::DocumentType::Practitioner,
+    label: "practitioner",
+    plural: "practitioners",
+    parents: &[],
+    snapshot: SnapshotCodec::FIRST,
+};
+
+super::document::document!(practitioner, DECLARATION, rich text: Bio => BioHtml, BioText);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -110,16 +122,8 @@ pub async fn update(
 
 /// Deletes a practitioner from both stages, with every therapy's link to them.
 pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
-    use entity::therapy_practitioner as tp;
-    use sea_orm::Condition;
     document::delete_document::<Entity>(w, id).await?;
-    document::delete_where::<tp::Entity>(
-        w,
-        Condition::all().add(tp::Column::PractitionerId.eq(id)),
-        EventAction::Deleted,
-    )
-    .await?;
-    Ok(())
+    super::registry::delete_dependants(w, DECLARATION.document_type, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {

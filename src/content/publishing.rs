@@ -3,20 +3,17 @@
 //! also its sections, benefits and FAQ entries. Every published row that appears
 //! or disappears is recorded, so the event log alone can rebuild the published set.
 
-use entity::{
-    EventAction, benefit, faq, therapy, therapy_condition as tc, therapy_practitioner as tp, therapy_section,
-};
+use entity::{EventAction, therapy};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
 use super::document::{self, Document};
 use super::error::unique_violation_as;
-use super::owned::OwnedItem;
 use super::write::Write;
-use super::{ContentError, Result, Stage, now};
+use super::{ContentError, Result, Stage, now, registry};
 
-fn slug_clash(kind: super::DocumentKind) -> impl Fn(ContentError) -> ContentError {
+fn slug_clash(kind: &'static str) -> impl Fn(ContentError) -> ContentError {
     move |err| match err {
         ContentError::Database(db) => {
             unique_violation_as(db, "slug", format!("is already used by another published {kind}"))
@@ -39,7 +36,7 @@ where
     }
     document::publish_row::<E>(w, draft)
         .await
-        .map_err(slug_clash(E::KIND))
+        .map_err(slug_clash(E::DECLARATION.label))
 }
 
 /// Removes a document's published copy; the draft stays. Returns the draft.
@@ -52,7 +49,8 @@ pub async fn unpublish<E: Document>(w: &Write<'_>, id: Uuid) -> Result<E::Model>
     Ok(draft)
 }
 
-/// Publishes a therapy with its links, and with `with_children` its owned items.
+/// Publishes a therapy with its links, and with `with_children` its owned items
+/// (what goes with it is what the registry declares as hanging on it).
 pub async fn publish_therapy(
     w: &Write<'_>,
     id: Uuid,
@@ -60,13 +58,7 @@ pub async fn publish_therapy(
     with_children: bool,
 ) -> Result<therapy::Model> {
     let published = publish::<therapy::Entity>(w, id, expected_version).await?;
-    republish_rows::<tc::Entity>(w, tc::Column::TherapyId, id).await?;
-    republish_rows::<tp::Entity>(w, tp::Column::TherapyId, id).await?;
-    if with_children {
-        republish_rows::<therapy_section::Entity>(w, therapy_section::Column::TherapyId, id).await?;
-        republish_rows::<benefit::Entity>(w, benefit::Column::TherapyId, id).await?;
-        republish_rows::<faq::Entity>(w, faq::Column::TherapyId, id).await?;
-    }
+    registry::publish_dependants(w, therapy::Entity::TYPE, id, with_children).await?;
     Ok(published)
 }
 
@@ -74,41 +66,13 @@ pub async fn publish_therapy(
 /// also its owned items. Returns the draft.
 pub async fn unpublish_therapy(w: &Write<'_>, id: Uuid, with_children: bool) -> Result<therapy::Model> {
     let draft = unpublish::<therapy::Entity>(w, id).await?;
-    let published_of = |owner: sea_orm::sea_query::SimpleExpr, stage: sea_orm::sea_query::SimpleExpr| {
-        Condition::all().add(owner).add(stage)
-    };
-    let (unpublished, stage) = (EventAction::Unpublished, Stage::Published);
-    document::delete_where::<tc::Entity>(
-        w,
-        published_of(tc::Column::TherapyId.eq(id), tc::Column::Stage.eq(stage)),
-        unpublished,
-    )
-    .await?;
-    document::delete_where::<tp::Entity>(
-        w,
-        published_of(tp::Column::TherapyId.eq(id), tp::Column::Stage.eq(stage)),
-        unpublished,
-    )
-    .await?;
-    if with_children {
-        unpublish_owned::<therapy_section::Entity>(w, id).await?;
-        unpublish_owned::<benefit::Entity>(w, id).await?;
-        unpublish_owned::<faq::Entity>(w, id).await?;
-    }
+    registry::unpublish_dependants(w, therapy::Entity::TYPE, id, with_children).await?;
     Ok(draft)
-}
-
-async fn unpublish_owned<E: OwnedItem>(w: &Write<'_>, owner: Uuid) -> Result<()> {
-    let published = Condition::all()
-        .add(E::owner_col().eq(owner))
-        .add(E::stage_col().eq(Stage::Published));
-    document::delete_where::<E>(w, published, EventAction::Unpublished).await?;
-    Ok(())
 }
 
 /// Replaces the published rows whose `owner_col` is `owner` with copies of the
 /// drafts: rows gone from the draft are recorded as unpublished, changed ones as published.
-async fn republish_rows<E>(w: &Write<'_>, owner_col: E::Column, owner: Uuid) -> Result<()>
+pub(super) async fn republish_rows<E>(w: &Write<'_>, owner_col: E::Column, owner: Uuid) -> Result<()>
 where
     E: Document,
     E::Model: IntoActiveModel<E::ActiveModel>,

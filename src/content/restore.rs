@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::document::{self, Document};
 use super::error::unique_violation_as;
 use super::write::{Change, Write};
-use super::{ContentError, Result, Stage, now};
+use super::{ContentError, Result, Stage, now, registry};
 
 /// Puts the revision recorded by event `seq` back into its document's draft as a
 /// new version (publishing it is a separate step). With `expected_version`, only
@@ -24,39 +24,17 @@ pub async fn restore(w: &Write<'_>, seq: i64, expected_version: Option<i32>) -> 
         .one(w.db)
         .await?
         .ok_or_else(|| ContentError::invalid("revisionId", format!("no revision {seq}")))?;
-    let Some(snapshot) = event.snapshot.clone() else {
+    // Written in whatever shape the kind had then; read in the shape it has now.
+    let Some(snapshot) = registry::snapshot_of(&event)? else {
         return Err(ContentError::invalid(
             "revisionId",
             "this revision holds no content (it was purged, or is a purge)",
         ));
     };
-    require_ends_exist(w, &snapshot).await?;
-    let restored_seq = match event.document_type {
-        DocumentType::Therapy => {
-            restore_row::<entity::therapy::Entity>(w, &event, snapshot, expected_version).await?
-        }
-        DocumentType::TherapySection => {
-            restore_row::<entity::therapy_section::Entity>(w, &event, snapshot, expected_version).await?
-        }
-        DocumentType::Benefit => {
-            restore_row::<entity::benefit::Entity>(w, &event, snapshot, expected_version).await?
-        }
-        DocumentType::Faq => {
-            restore_row::<entity::faq::Entity>(w, &event, snapshot, expected_version).await?
-        }
-        DocumentType::Condition => {
-            restore_row::<entity::condition::Entity>(w, &event, snapshot, expected_version).await?
-        }
-        DocumentType::Practitioner => {
-            restore_row::<entity::practitioner::Entity>(w, &event, snapshot, expected_version).await?
-        }
-        DocumentType::TherapyCondition => {
-            restore_row::<entity::therapy_condition::Entity>(w, &event, snapshot, expected_version).await?
-        }
-        DocumentType::TherapyPractitioner => {
-            restore_row::<entity::therapy_practitioner::Entity>(w, &event, snapshot, expected_version).await?
-        }
-    };
+    require_parents_exist(w, event.document_type, &snapshot).await?;
+    let restored_seq = registry::kind(event.document_type)?
+        .restore(w, &event, snapshot, expected_version)
+        .await?;
     content_event::Entity::find_by_id(restored_seq)
         .one(w.db)
         .await?
@@ -64,40 +42,22 @@ pub async fn restore(w: &Write<'_>, seq: i64, expected_version: Option<i32>) -> 
 }
 
 /// A restored item or link needs the documents it hangs on to have drafts.
-async fn require_ends_exist(w: &Write<'_>, snapshot: &serde_json::Value) -> Result<()> {
-    let id = |key: &str| {
-        snapshot
-            .get(key)
-            .and_then(|v| v.as_str())
-            .and_then(|s| Uuid::parse_str(s).ok())
-    };
-    if let Some(therapy) = id("therapyId")
-        && super::therapy::find(w.db, therapy, Stage::Draft).await?.is_none()
-    {
-        return Err(ContentError::invalid(
-            "revisionId",
-            "its therapy no longer exists; restore the therapy first",
-        ));
-    }
-    if let Some(condition) = id("conditionId")
-        && super::condition::find(w.db, condition, Stage::Draft)
+async fn require_parents_exist(
+    w: &Write<'_>,
+    kind: DocumentType,
+    snapshot: &serde_json::Value,
+) -> Result<()> {
+    for (parent_kind, parent) in registry::parents(kind, snapshot) {
+        if super::snapshot::find(w.db, parent_kind, &[parent], Stage::Draft)
             .await?
-            .is_none()
-    {
-        return Err(ContentError::invalid(
-            "revisionId",
-            "its condition no longer exists; restore the condition first",
-        ));
-    }
-    if let Some(practitioner) = id("practitionerId")
-        && super::practitioner::find(w.db, practitioner, Stage::Draft)
-            .await?
-            .is_none()
-    {
-        return Err(ContentError::invalid(
-            "revisionId",
-            "its practitioner no longer exists; restore them first",
-        ));
+            .is_empty()
+        {
+            let label = registry::kind(parent_kind)?.declaration().label;
+            return Err(ContentError::invalid(
+                "revisionId",
+                format!("its {label} no longer exists; restore the {label} first"),
+            ));
+        }
     }
     Ok(())
 }
@@ -112,7 +72,7 @@ async fn last_logged_version(w: &Write<'_>, id: Uuid) -> Result<i32> {
     Ok(last.map_or(0, |e| e.version))
 }
 
-async fn restore_row<E>(
+pub(super) async fn restore_row<E>(
     w: &Write<'_>,
     event: &Event,
     snapshot: serde_json::Value,
@@ -204,6 +164,7 @@ pub async fn purge(w: &Write<'_>, id: Uuid) -> Result<Event> {
             stage: Stage::Draft,
             version: latest.version,
             snapshot: None,
+            snapshot_version: 1,
         })
         .await?;
     content_event::Entity::find_by_id(seq)

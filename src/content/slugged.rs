@@ -218,9 +218,11 @@ fn check<E: Slugged>(filter: &Filter) -> Result<()> {
 /// Maps a unique-slug violation on insert or update to a `BAD_USER_INPUT` on `slug`.
 pub fn slug_taken<E: Slugged>(err: ContentError) -> ContentError {
     match err {
-        ContentError::Database(db) => {
-            unique_violation_as(db, "slug", format!("is already used by another {}", E::KIND))
-        }
+        ContentError::Database(db) => unique_violation_as(
+            db,
+            "slug",
+            format!("is already used by another {}", E::DECLARATION.label),
+        ),
         other => other,
     }
 }

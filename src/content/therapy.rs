@@ -1,7 +1,7 @@
 //! Therapies: the root documents of a clinic page, with their treatment facts.
 
 use entity::therapy::{ActiveModel, Entity, Model};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -11,6 +11,19 @@ use super::validate::{self, limits};
 use super::write::Write;
 use super::{ContentError, InsuranceCoverage, Result, Stage};
 use entity::EventAction;
+
+use super::registry::{Declaration, SnapshotCodec};
+
+/// A therapy stands alone; its sections, benefits, FAQ entries and links hang on it.
+pub const DECLARATION: Declaration = Declaration {
+    document_type: entity::DocumentType::Therapy,
+    label: "therapy",
+    plural: "therapies",
+    parents: &[],
+    snapshot: SnapshotCodec::FIRST,
+};
+
+super::document::document!(therapy, DECLARATION, rich text: Summary => SummaryHtml, SummaryText);
 
 /// Practical facts about a course of treatment; every number is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -202,29 +215,8 @@ pub async fn update(
 
 /// Deletes a therapy from both stages, with everything it owns and its links.
 pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
-    use entity::{benefit, faq, therapy_condition as tc, therapy_practitioner as tp, therapy_section};
-    use sea_orm::Condition;
     document::delete_document::<Entity>(w, id).await?;
-    let owned_by = |col: sea_orm::sea_query::SimpleExpr| Condition::all().add(col);
-    document::delete_where::<therapy_section::Entity>(
-        w,
-        owned_by(therapy_section::Column::TherapyId.eq(id)),
-        EventAction::Deleted,
-    )
-    .await?;
-    document::delete_where::<benefit::Entity>(
-        w,
-        owned_by(benefit::Column::TherapyId.eq(id)),
-        EventAction::Deleted,
-    )
-    .await?;
-    document::delete_where::<faq::Entity>(w, owned_by(faq::Column::TherapyId.eq(id)), EventAction::Deleted)
-        .await?;
-    document::delete_where::<tc::Entity>(w, owned_by(tc::Column::TherapyId.eq(id)), EventAction::Deleted)
-        .await?;
-    document::delete_where::<tp::Entity>(w, owned_by(tp::Column::TherapyId.eq(id)), EventAction::Deleted)
-        .await?;
-    Ok(())
+    super::registry::delete_dependants(w, DECLARATION.document_type, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {

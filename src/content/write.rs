@@ -50,6 +50,8 @@ pub struct Change<'s, T: Serialize> {
     pub stage: Stage,
     pub version: i32,
     pub snapshot: Option<&'s T>,
+    /// The shape the snapshot is in (its kind's current snapshot version).
+    pub snapshot_version: i32,
 }
 
 impl<'a> Write<'a> {

@@ -13,20 +13,18 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use entity::DocumentType;
 use entity::content_event::{Column, Entity};
-use entity::{
-    DocumentType, benefit, faq, therapy_condition as tc, therapy_practitioner as tp, therapy_section,
-};
 use sea_orm::{
-    AccessMode, ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    AccessMode, ActiveEnum, ColumnTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoDatabaseExecutor, IsolationLevel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::log;
 use super::visibility::{self, PUBLISHED_STAGE_ACTIONS, Timelines};
-use crate::content::document::{self, Document};
-use crate::content::{ContentError, Result, Stage, snapshot};
+use crate::content::{ContentError, Result, Stage, registry, snapshot};
 
 /// Largest number of changes one call returns.
 pub const MAX_CHANGES: u64 = 500;
@@ -133,7 +131,7 @@ async fn read_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
     })
 }
 
-async fn page(db: &impl ConnectionTrait, from: Position, first: u64) -> Result<Feed> {
+async fn page(db: &DatabaseTransaction, from: Position, first: u64) -> Result<Feed> {
     // Every event up to the newest committed one is visible (appends are ordered
     // by commit), so reading up to it can never skip one that commits later.
     let horizon = log::last_seq(db).await?;
@@ -163,7 +161,7 @@ async fn page(db: &impl ConnectionTrait, from: Position, first: u64) -> Result<F
     // Therapies, conditions and practitioners that became public or stopped being so.
     let ends: HashSet<Uuid> = touched
         .iter()
-        .filter(|(t, _, _)| is_end(*t))
+        .filter(|(t, _, _)| registry::has_dependants(*t))
         .map(|&(_, id, _)| id)
         .collect();
     let timelines = Timelines::load(db, &ends, horizon).await?;
@@ -252,7 +250,7 @@ async fn page(db: &impl ConnectionTrait, from: Position, first: u64) -> Result<F
 /// client's copy, so only they get a deletion: the feed never names a document
 /// that public queries never showed.
 async fn ever_public(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     order: &[(i64, Key)],
     rows: &BTreeMap<Key, serde_json::Value>,
     public_ends: &HashSet<Uuid>,
@@ -325,17 +323,9 @@ async fn ever_public(
     Ok(seen)
 }
 
-/// Whether other documents hang on documents of this type.
-fn is_end(document_type: DocumentType) -> bool {
-    matches!(
-        document_type,
-        DocumentType::Therapy | DocumentType::Condition | DocumentType::Practitioner
-    )
-}
-
 /// The published rows of these documents, as snapshots.
 async fn load_rows(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     keys: &HashMap<Key, i64>,
     rows: &mut BTreeMap<Key, serde_json::Value>,
 ) -> Result<()> {
@@ -351,50 +341,31 @@ async fn load_rows(
     Ok(())
 }
 
-/// The published sections, benefits, FAQ entries and links that hang on these ends.
+/// The published documents that hang on these ends: owned items and links.
 async fn load_dependants(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     ends: &HashMap<Uuid, i64>,
     rows: &mut BTreeMap<Key, serde_json::Value>,
 ) -> Result<()> {
     if ends.is_empty() {
         return Ok(());
     }
-    let ids = || ends.keys().copied();
-    let owned = |column: sea_orm::sea_query::SimpleExpr| Condition::all().add(column);
-    add::<therapy_section::Entity>(db, owned(therapy_section::Column::TherapyId.is_in(ids())), rows).await?;
-    add::<benefit::Entity>(db, owned(benefit::Column::TherapyId.is_in(ids())), rows).await?;
-    add::<faq::Entity>(db, owned(faq::Column::TherapyId.is_in(ids())), rows).await?;
-    let either_end = Condition::any()
-        .add(tc::Column::TherapyId.is_in(ids()))
-        .add(tc::Column::ConditionId.is_in(ids()));
-    add::<tc::Entity>(db, either_end, rows).await?;
-    let either_end = Condition::any()
-        .add(tp::Column::TherapyId.is_in(ids()))
-        .add(tp::Column::PractitionerId.is_in(ids()));
-    add::<tp::Entity>(db, either_end, rows).await?;
-    Ok(())
-}
-
-async fn add<E: Document>(
-    db: &impl ConnectionTrait,
-    filter: Condition,
-    rows: &mut BTreeMap<Key, serde_json::Value>,
-) -> Result<()> {
-    for row in E::find()
-        .filter(E::stage_col().eq(Stage::Published))
-        .filter(filter)
-        .all(db)
-        .await?
-    {
-        rows.insert((E::TYPE, document::id_of::<E>(&row)), snapshot::json(&row)?);
+    let ids: Vec<Uuid> = ends.keys().copied().collect();
+    let db = db.into_database_executor();
+    for kind in registry::KINDS {
+        let declaration = kind.declaration();
+        for parent in declaration.parents {
+            for (id, data) in kind.under(&db, parent.field, &ids, Stage::Published).await? {
+                rows.insert((declaration.document_type, id), data);
+            }
+        }
     }
     Ok(())
 }
 
 /// Which of these therapies, conditions or practitioners are published.
 async fn published_ids(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     document_type: DocumentType,
     ids: &HashSet<Uuid>,
 ) -> Result<Vec<Uuid>> {

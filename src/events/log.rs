@@ -31,6 +31,7 @@ pub async fn append<T: Serialize>(
         actor_name: Set(actor.name.clone()),
         occurred_at: Set(crate::content::now()),
         snapshot: Set(snapshot),
+        snapshot_version: Set(change.snapshot_version),
     };
     Entity::insert(event).exec_with_returning(db).await
 }

@@ -9,7 +9,7 @@ use entity::{DocumentType, EventAction};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use crate::content::{Result, Stage};
+use crate::content::{Result, Stage, registry};
 
 /// The actions by which a published copy appears or disappears; every such
 /// change is recorded with one of them, so they alone tell when a document was public.
@@ -20,30 +20,15 @@ pub const PUBLISHED_STAGE_ACTIONS: [EventAction; 3] = [
 ];
 
 /// The documents a document's public visibility hangs on besides its own published
-/// copy, read from its snapshot (or its row serialised the same way).
+/// copy (its owner, a link's ends), read from its snapshot (or its row serialised
+/// the same way) as its kind declares them.
 pub fn parents(document_type: DocumentType, data: &serde_json::Value) -> Vec<(DocumentType, Uuid)> {
-    use DocumentType::{Condition, Practitioner, Therapy};
-    let fields: &[(&str, DocumentType)] = match document_type {
-        Therapy | Condition | Practitioner => &[],
-        DocumentType::TherapySection | DocumentType::Benefit | DocumentType::Faq => &[("therapyId", Therapy)],
-        DocumentType::TherapyCondition => &[("therapyId", Therapy), ("conditionId", Condition)],
-        DocumentType::TherapyPractitioner => &[("therapyId", Therapy), ("practitionerId", Practitioner)],
-    };
-    fields
-        .iter()
-        .filter_map(|(field, kind)| {
-            let id = data.get(*field)?.as_str()?.parse().ok()?;
-            Some((*kind, id))
-        })
-        .collect()
+    registry::parents(document_type, data)
 }
 
-/// Whether a document needs a snapshot to be judged: one whose type may hang on others.
+/// Whether a document needs a snapshot to be judged: one whose kind hangs on others.
 fn may_have_parents(document_type: DocumentType) -> bool {
-    !matches!(
-        document_type,
-        DocumentType::Therapy | DocumentType::Condition | DocumentType::Practitioner
-    )
+    registry::declaration(document_type).is_some_and(|d| !d.parents.is_empty())
 }
 
 /// When some documents (therapies, conditions, practitioners) were published, as

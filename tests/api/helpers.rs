@@ -162,7 +162,21 @@ impl TestApp {
         Self::build(true, allowed).await
     }
 
+    /// Seeded app whose database `prepare` changes first (to stand in for one an
+    /// older version of the server left behind, say).
+    pub async fn seeded_then(prepare: impl AsyncFnOnce(&Database)) -> Self {
+        Self::build_with(true, test_webhook_allow_list(), prepare).await
+    }
+
     async fn build(seeded: bool, webhook_allow_list: AllowList) -> Self {
+        Self::build_with(seeded, webhook_allow_list, async |_: &Database| {}).await
+    }
+
+    async fn build_with(
+        seeded: bool,
+        webhook_allow_list: AllowList,
+        prepare: impl AsyncFnOnce(&Database),
+    ) -> Self {
         let database = TestDatabase::new().await;
         let mut db = database.connect().await;
         let statements = Arc::new(AtomicUsize::new(0));
@@ -178,6 +192,7 @@ impl TestApp {
         if seeded {
             seed::load_default(&db).await.expect("seed loads");
         }
+        prepare(&db).await;
         let conn = db.conn();
         let tokens = Tokens {
             preview: auth::create_token(conn, "test preview", Role::Preview)
@@ -477,5 +492,8 @@ pub async fn migrate_down_to_before(conn: &sea_orm::DatabaseConnection, name: &s
     let undo = u32::try_from(applied.len() - from).unwrap();
     migration::Migrator::down(conn, Some(undo)).await.unwrap();
     let pending = migration::Migrator::get_pending_migrations(conn).await.unwrap();
-    assert_eq!(pending.first().map(|m| m.name().to_owned()), Some(name.to_owned()));
+    assert_eq!(
+        pending.first().map(|m| m.name().to_owned()),
+        Some(name.to_owned())
+    );
 }

@@ -23,6 +23,7 @@ mod lists;
 mod outage;
 mod persisted_queries;
 mod read_cache;
+mod registry;
 mod rich_text;
 mod schema;
 mod seed_content;

@@ -117,7 +117,7 @@ async fn stored<E: Document>(app: &TestApp, id: Uuid, stage: Stage) -> Stored {
     let row = document::find::<E>(app.db().conn(), id, stage)
         .await
         .unwrap()
-        .unwrap_or_else(|| panic!("no {:?} {id} at {stage:?}", E::KIND));
+        .unwrap_or_else(|| panic!("no {} {id} at {stage:?}", E::DECLARATION.label));
     Stored::of::<E>(&row)
 }
 

@@ -97,7 +97,7 @@ struct Payload<'a> {
     occurred_at: DateTime<Utc>,
     /// What a CDN in front should purge (empty for drafts).
     purge_keys: Vec<String>,
-    snapshot: Option<&'a serde_json::Value>,
+    snapshot: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -119,7 +119,11 @@ pub fn body(event: &content_event::Model) -> Result<Vec<u8>, serde_json::Error> 
         },
         occurred_at: event.occurred_at,
         purge_keys: crate::cache::keys::purge_keys(event),
-        snapshot: event.snapshot.as_ref(),
+        // In the shape its kind has now; a snapshot no kind can read is sent as written.
+        snapshot: crate::content::registry::snapshot_of(event)
+            .ok()
+            .flatten()
+            .or_else(|| event.snapshot.clone()),
     })
 }
 

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::cache::{ChildList, Dependency, ObjectCache, ObjectKey, ReadSet};
 use crate::content::owned::OwnedItem;
+use crate::content::registry::Declaration;
 use crate::content::{self, ContentError, Stage, document::Document, links};
 use crate::db::Database;
 
@@ -278,12 +279,13 @@ where
 }
 
 /// The list under a therapy that items of this type make up.
-fn owned_list(document_type: DocumentType) -> ChildList {
-    match document_type {
-        DocumentType::Benefit => ChildList::Benefits,
-        DocumentType::Faq => ChildList::Faqs,
-        _ => ChildList::Sections,
-    }
+fn owned_list<E: OwnedItem>() -> ChildList {
+    ChildList::of(E::DECLARATION, DocumentType::Therapy)
+}
+
+/// The list a link of `link` kind sits in under its `end`.
+fn link_list(link: &Declaration, end: DocumentType) -> ChildList {
+    ChildList::of(link, end)
 }
 
 impl<E> Keep for OwnedBy<E>
@@ -292,12 +294,12 @@ where
     E::Model: Send + Sync + Clone + 'static,
 {
     fn object_key(&self, id: Uuid) -> ObjectKey {
-        ObjectKey::Children(id, owned_list(E::TYPE))
+        ObjectKey::Children(id, owned_list::<E>())
     }
 
     fn dependencies(&self, id: Uuid, value: Option<&Vec<E::Model>>) -> Vec<Dependency> {
         let items = value.into_iter().flatten();
-        std::iter::once(Dependency::Children(id, owned_list(E::TYPE)))
+        std::iter::once(Dependency::Children(id, owned_list::<E>()))
             .chain(items.map(|item| Dependency::Document(E::TYPE, content::document::id_of::<E>(item))))
             .collect()
     }
@@ -323,13 +325,13 @@ fn link_list_dependencies<'a>(
 
 impl Keep for ConditionLinksOfTherapy {
     fn object_key(&self, id: Uuid) -> ObjectKey {
-        ObjectKey::Children(id, ChildList::Conditions)
+        ObjectKey::Children(id, link_list(&links::CONDITION_LINK, DocumentType::Therapy))
     }
 
     fn dependencies(&self, id: Uuid, value: Option<&Self::Value>) -> Vec<Dependency> {
         link_list_dependencies(
             id,
-            ChildList::Conditions,
+            link_list(&links::CONDITION_LINK, DocumentType::Therapy),
             DocumentType::Condition,
             value.into_iter().flatten(),
         )
@@ -342,13 +344,13 @@ impl Keep for ConditionLinksOfTherapy {
 
 impl Keep for ConditionLinksOfCondition {
     fn object_key(&self, id: Uuid) -> ObjectKey {
-        ObjectKey::Children(id, ChildList::Therapies)
+        ObjectKey::Children(id, link_list(&links::CONDITION_LINK, DocumentType::Condition))
     }
 
     fn dependencies(&self, id: Uuid, value: Option<&Self::Value>) -> Vec<Dependency> {
         link_list_dependencies(
             id,
-            ChildList::Therapies,
+            link_list(&links::CONDITION_LINK, DocumentType::Condition),
             DocumentType::Therapy,
             value.into_iter().flatten(),
         )
@@ -478,7 +480,7 @@ impl Loaders {
                     by: therapy_practitioner::Column::TherapyId,
                     other_end: therapy_practitioner::Column::PractitionerId,
                     parent: |link| link.therapy_id,
-                    list: ChildList::Practitioners,
+                    list: link_list(&links::PRACTITIONER_LINK, DocumentType::Therapy),
                     entity: PhantomData,
                 },
                 &cache,
@@ -489,7 +491,7 @@ impl Loaders {
                     by: therapy_practitioner::Column::PractitionerId,
                     other_end: therapy_practitioner::Column::TherapyId,
                     parent: |link| link.practitioner_id,
-                    list: ChildList::Therapies,
+                    list: link_list(&links::PRACTITIONER_LINK, DocumentType::Practitioner),
                     entity: PhantomData,
                 },
                 &cache,

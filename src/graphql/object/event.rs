@@ -71,10 +71,10 @@ impl ContentEvent {
         crate::cache::keys::purge_keys(&self.0)
     }
 
-    /// The document as it stood after the change (field names as in the API);
-    /// null once purged.
-    async fn snapshot(&self) -> Option<Json<serde_json::Value>> {
-        self.0.snapshot.clone().map(Json)
+    /// The document as it stood after the change (field names as in the API, in
+    /// the shape its kind has now, however old the revision); null once purged.
+    async fn snapshot(&self) -> ApiResult<Option<Json<serde_json::Value>>> {
+        Ok(crate::content::registry::snapshot_of(&self.0)?.map(Json))
     }
 
     /// The fields in which this revision differs from the current draft (all of
@@ -84,7 +84,7 @@ impl ContentEvent {
         if !identity(ctx).can_read_drafts() {
             return Ok(Vec::new());
         }
-        let Some(snapshot) = &self.0.snapshot else {
+        let Some(snapshot) = crate::content::registry::snapshot_of(&self.0)? else {
             return Ok(Vec::new());
         };
         let key = DraftKey {
@@ -96,7 +96,7 @@ impl ContentEvent {
             .load_one(key)
             .await?
             .unwrap_or(serde_json::Value::Null);
-        Ok(history::changed_fields(snapshot, &current))
+        Ok(history::changed_fields(&snapshot, &current))
     }
 }
 
