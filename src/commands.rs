@@ -40,7 +40,7 @@ pub async fn run(cli: Cli) -> CommandResult {
             Ok(())
         }
         Command::Token(TokenCommand::Create { name, role }) => {
-            let (token, secret) = auth::create_token(db.conn(), &name, role.into()).await?;
+            let (token, secret) = auth::create_token(db.conn(), &name, role).await?;
             eprintln!(
                 "created {:?} token {} ({name}); its secret, shown only now:",
                 token.role, token.id

@@ -70,30 +70,13 @@ pub enum TokenCommand {
         #[arg(long)]
         name: String,
         /// preview, editor or admin.
-        #[arg(long, value_enum)]
-        role: RoleArg,
+        #[arg(long)]
+        role: entity::Role,
     },
     /// List tokens (never their secrets).
     List,
     /// Revoke a token by id.
     Revoke { id: uuid::Uuid },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RoleArg {
-    Preview,
-    Editor,
-    Admin,
-}
-
-impl From<RoleArg> for entity::Role {
-    fn from(role: RoleArg) -> Self {
-        match role {
-            RoleArg::Preview => Self::Preview,
-            RoleArg::Editor => Self::Editor,
-            RoleArg::Admin => Self::Admin,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Args)]

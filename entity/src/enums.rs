@@ -1,10 +1,11 @@
-//! Closed vocabularies stored as short strings, identical on SQLite and PostgreSQL.
+//! Closed vocabularies stored as short strings, identical on SQLite and PostgreSQL,
+//! and served as the API's enums under the same names (one definition each).
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Which copy of a document a row is: the editors' working draft or what the public sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Stage {
@@ -15,7 +16,7 @@ pub enum Stage {
 }
 
 /// How a condition generally responds to a therapy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Suitability {
@@ -27,7 +28,18 @@ pub enum Suitability {
 
 /// Whether health insurance usually pays for a therapy.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -57,16 +69,35 @@ pub enum InsuranceCoverage {
     DeriveActiveEnum,
     Serialize,
     Deserialize,
+    async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
+    /// Read published content and drafts.
     #[sea_orm(string_value = "PREVIEW")]
     Preview,
+    /// Preview, plus every content change and publishing.
     #[sea_orm(string_value = "EDITOR")]
     Editor,
+    /// Editor, plus managing API tokens.
     #[sea_orm(string_value = "ADMIN")]
     Admin,
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    /// A role by its lowercase name, as the command line takes it.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        use sea_orm::Iterable;
+        Self::iter()
+            .find(|role| role.to_value().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let names: Vec<String> = Self::iter().map(|r| r.to_value().to_lowercase()).collect();
+                format!("unknown role {name:?}; one of {}", names.join(", "))
+            })
+    }
 }
 
 /// The kinds of document the event log speaks of.
@@ -83,6 +114,7 @@ pub enum Role {
     DeriveActiveEnum,
     Serialize,
     Deserialize,
+    async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -106,7 +138,7 @@ pub enum DocumentType {
 }
 
 /// What a change did to a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventAction {
@@ -133,14 +165,17 @@ pub enum EventAction {
 }
 
 /// Where a webhook delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeliveryStatus {
+    /// Not yet delivered; attempted at `nextAttemptAt`.
     #[sea_orm(string_value = "PENDING")]
     Pending,
+    /// The receiver answered 2xx.
     #[sea_orm(string_value = "DELIVERED")]
     Delivered,
+    /// Every attempt failed; `retryWebhookDelivery` queues it again.
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }

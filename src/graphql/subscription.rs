@@ -124,7 +124,7 @@ impl SubscriptionRoot {
                 .map_err(|err| async_graphql::Error::from(ApiError::from(err)))?;
         }
         let types: Option<HashSet<entity::DocumentType>> =
-            types.map(|t| t.into_iter().map(Into::into).collect());
+            types.map(|t| t.into_iter().collect());
         let ids: Option<HashSet<Uuid>> = ids
             .map(|ids| parse_ids("ids", &ids))
             .transpose()

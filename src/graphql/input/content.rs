@@ -48,7 +48,7 @@ impl From<TreatmentFactsInput> for TreatmentFacts {
             procedure_minutes_max: f.procedure_minutes_max,
             repeat_after_months_min: f.repeat_after_months_min,
             repeat_after_months_max: f.repeat_after_months_max,
-            insurance_coverage: f.insurance_coverage.into(),
+            insurance_coverage: f.insurance_coverage,
             insurance_note: f.insurance_note,
             first_used_decade: f.first_used_decade,
         }
@@ -310,7 +310,7 @@ impl LinkConditionInput {
         Ok(NewConditionLink {
             therapy_id: parse_id("therapyId", &self.therapy_id)?,
             condition_id: parse_id("conditionId", &self.condition_id)?,
-            suitability: self.suitability.into(),
+            suitability: self.suitability,
             note: self.note,
             position: self.position,
         })
@@ -326,7 +326,7 @@ pub struct UpdateTherapyConditionInput {
 impl From<UpdateTherapyConditionInput> for ConditionLinkChanges {
     fn from(i: UpdateTherapyConditionInput) -> Self {
         Self {
-            suitability: i.suitability.map(Into::into),
+            suitability: i.suitability,
             note: maybe(i.note),
         }
     }

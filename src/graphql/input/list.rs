@@ -93,7 +93,7 @@ impl TherapyFilter {
             name_contains: self.name_contains,
             slug_in: self.slug_in,
             condition_id: optional_id("filter.conditionId", self.condition_id.as_ref())?,
-            suitability: self.suitability.map(Into::into),
+            suitability: self.suitability,
             practitioner_id: optional_id("filter.practitionerId", self.practitioner_id.as_ref())?,
             updated_since: self.updated_since,
             ..Filter::default()
@@ -123,7 +123,7 @@ impl ConditionFilter {
             slug_in: self.slug_in,
             body_region: self.body_region,
             therapy_id: optional_id("filter.therapyId", self.therapy_id.as_ref())?,
-            suitability: self.suitability.map(Into::into),
+            suitability: self.suitability,
             updated_since: self.updated_since,
             ..Filter::default()
         })

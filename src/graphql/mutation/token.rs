@@ -16,7 +16,7 @@ impl TokenMutation {
     async fn create_api_token(&self, ctx: &Context<'_>, name: String, role: Role) -> ApiResult<CreatedToken> {
         // Through the write gate, like every write, so SQLite never sees two writers.
         let txn = database(ctx)?.begin_write().await?;
-        let (token, secret) = auth::create_token(&*txn, &name, role.into()).await?;
+        let (token, secret) = auth::create_token(&*txn, &name, role).await?;
         txn.commit().await?;
         Ok(CreatedToken {
             secret,

@@ -20,7 +20,7 @@ impl Condition {
     }
 
     async fn stage(&self) -> Stage {
-        self.0.stage.into()
+        self.0.stage
     }
 
     async fn slug(&self) -> &str {
@@ -53,7 +53,7 @@ impl Condition {
     ) -> ApiResult<Vec<TherapyCondition>> {
         let key = StagedId::new(self.0.id, self.0.stage);
         let rows = loaders(ctx)?.therapies_of_condition.load_one(key).await?;
-        let wanted = suitability.map(entity::Suitability::from);
+        let wanted = suitability;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
@@ -88,7 +88,7 @@ impl TherapyCondition {
     }
 
     async fn suitability(&self) -> Suitability {
-        self.0.suitability.into()
+        self.0.suitability
     }
 
     /// An optional remark, such as "partial tears only".

@@ -23,7 +23,7 @@ impl ContentEvent {
     }
 
     async fn document_type(&self) -> DocumentType {
-        self.0.document_type.into()
+        self.0.document_type
     }
 
     async fn document_id(&self) -> ID {
@@ -31,12 +31,12 @@ impl ContentEvent {
     }
 
     async fn action(&self) -> EventAction {
-        self.0.action.into()
+        self.0.action
     }
 
     /// The stage the change happened at.
     async fn stage(&self) -> Stage {
-        self.0.stage.into()
+        self.0.stage
     }
 
     /// The document's version after the change.
@@ -132,7 +132,7 @@ impl From<FeedChange> for ContentChange {
             } => Self {
                 seq: ID(seq.to_string()),
                 kind: ChangeKind::Upsert,
-                document_type: document_type.into(),
+                document_type,
                 document_id: ID(id.to_string()),
                 data: Some(Json(data)),
             },
@@ -143,7 +143,7 @@ impl From<FeedChange> for ContentChange {
             } => Self {
                 seq: ID(seq.to_string()),
                 kind: ChangeKind::Delete,
-                document_type: document_type.into(),
+                document_type,
                 document_id: ID(id.to_string()),
                 data: None,
             },

@@ -11,7 +11,7 @@ mod token;
 mod webhook;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Enum, OutputType, SimpleObject};
+use async_graphql::{OutputType, SimpleObject};
 
 pub use condition::{Condition, TherapyCondition};
 pub use event::{ChangeFeed, ChangeKind, ContentChange, ContentEvent};
@@ -20,78 +20,12 @@ pub use practitioner::Practitioner;
 pub use rich_text::RichText;
 pub use therapy::{Therapy, TreatmentFacts};
 pub use token::{ApiToken, CreatedToken};
-pub use webhook::{CreatedWebhook, DeliveryStatus, Webhook, WebhookDelivery};
+pub use webhook::{CreatedWebhook, Webhook, WebhookDelivery};
 
 use crate::content::listing::Page;
 
-/// Which copy of the content to read: what the public sees, or the editors' drafts.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::Stage")]
-pub enum Stage {
-    Draft,
-    Published,
-}
-
-/// How a condition generally responds to a therapy.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::Suitability")]
-pub enum Suitability {
-    RespondsWell,
-    RespondsPoorly,
-}
-
-/// Whether health insurance usually pays for a therapy.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[graphql(remote = "entity::InsuranceCoverage")]
-pub enum InsuranceCoverage {
-    Covered,
-    PartiallyCovered,
-    NotCovered,
-    #[default]
-    Unknown,
-}
-
-/// The kinds of document, as change events name them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::DocumentType")]
-pub enum DocumentType {
-    Therapy,
-    TherapySection,
-    Benefit,
-    Faq,
-    Condition,
-    Practitioner,
-    TherapyCondition,
-    TherapyPractitioner,
-}
-
-/// What a change did to a document.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::EventAction")]
-pub enum EventAction {
-    Created,
-    Updated,
-    Deleted,
-    Published,
-    Unpublished,
-    Restored,
-    Reordered,
-    Linked,
-    Unlinked,
-    Purged,
-}
-
-/// What an API token may do.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::Role")]
-pub enum Role {
-    /// Read published content and drafts.
-    Preview,
-    /// Preview, plus every content change and publishing.
-    Editor,
-    /// Editor, plus managing API tokens.
-    Admin,
-}
+/// The closed vocabularies are defined once, in `entity`, and served as they are.
+pub use entity::{DeliveryStatus, DocumentType, EventAction, InsuranceCoverage, Role, Stage, Suitability};
 
 /// Extra fields on every list.
 #[derive(SimpleObject, Debug, Clone, Copy)]

@@ -19,7 +19,7 @@ impl Practitioner {
     }
 
     async fn stage(&self) -> Stage {
-        self.0.stage.into()
+        self.0.stage
     }
 
     async fn slug(&self) -> &str {

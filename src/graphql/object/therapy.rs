@@ -51,7 +51,7 @@ impl Therapy {
 
     /// Which copy this is; every field below is read at the same stage.
     async fn stage(&self) -> Stage {
-        self.0.stage.into()
+        self.0.stage
     }
 
     async fn slug(&self) -> &str {
@@ -78,7 +78,7 @@ impl Therapy {
             procedure_minutes_max: m.procedure_minutes_max,
             repeat_after_months_min: m.repeat_after_months_min,
             repeat_after_months_max: m.repeat_after_months_max,
-            insurance_coverage: m.insurance_coverage.into(),
+            insurance_coverage: m.insurance_coverage,
             insurance_note: m.insurance_note.clone(),
             first_used_decade: m.first_used_decade,
         }
@@ -109,7 +109,7 @@ impl Therapy {
         suitability: Option<Suitability>,
     ) -> ApiResult<Vec<TherapyCondition>> {
         let rows = loaders(ctx)?.conditions_of_therapy.load_one(self.key()).await?;
-        let wanted = suitability.map(entity::Suitability::from);
+        let wanted = suitability;
         Ok(rows
             .unwrap_or_default()
             .into_iter()

@@ -19,7 +19,7 @@ impl ApiToken {
     }
 
     async fn role(&self) -> Role {
-        self.0.role.into()
+        self.0.role
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -1,6 +1,7 @@
 //! Webhooks and their deliveries, as admins see them (the secret only once, at creation).
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
+use async_graphql::{ID, Object, SimpleObject};
+use entity::DeliveryStatus;
 use chrono::{DateTime, Utc};
 use entity::{webhook, webhook_delivery};
 
@@ -24,25 +25,19 @@ impl Webhook {
     /// Only events about these kinds of document; empty means all.
     async fn document_types(&self) -> Vec<DocumentType> {
         filter_values::<entity::DocumentType>(&self.0.document_types)
-            .into_iter()
-            .map(Into::into)
-            .collect()
+            .into_iter().collect()
     }
 
     /// Only events with these actions; empty means all.
     async fn actions(&self) -> Vec<EventAction> {
         filter_values::<entity::EventAction>(&self.0.actions)
-            .into_iter()
-            .map(Into::into)
-            .collect()
+            .into_iter().collect()
     }
 
     /// Only events at these stages; empty means all.
     async fn stages(&self) -> Vec<Stage> {
         filter_values::<entity::Stage>(&self.0.stages)
-            .into_iter()
-            .map(Into::into)
-            .collect()
+            .into_iter().collect()
     }
 
     /// An inactive webhook gets no new deliveries, and its pending ones wait.
@@ -63,17 +58,6 @@ pub struct CreatedWebhook {
     pub webhook: Webhook,
 }
 
-/// Where a webhook delivery stands.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::DeliveryStatus")]
-pub enum DeliveryStatus {
-    /// Not yet delivered; attempted at `nextAttemptAt`.
-    Pending,
-    /// The receiver answered 2xx.
-    Delivered,
-    /// Every attempt failed; `retryWebhookDelivery` queues it again.
-    Failed,
-}
 
 pub struct WebhookDelivery(pub webhook_delivery::Model);
 
@@ -94,7 +78,7 @@ impl WebhookDelivery {
     }
 
     async fn status(&self) -> DeliveryStatus {
-        self.0.status.into()
+        self.0.status
     }
 
     /// Attempts made so far.

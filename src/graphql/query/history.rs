@@ -88,7 +88,7 @@ impl HistoryQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<List<ContentEvent>> {
-        let kind = document_type.map(Into::into);
+        let kind = document_type;
         let page = history::trash(database(ctx)?.conn(), kind, page_size(first)?, after.as_deref()).await?;
         Ok(list(page))
     }
@@ -109,13 +109,13 @@ impl HistoryQuery {
                 .as_ref()
                 .map(|id| parse_id("filter.actorId", id))
                 .transpose()?,
-            document_type: filter.document_type.map(Into::into),
+            document_type: filter.document_type,
             document_id: filter
                 .document_id
                 .as_ref()
                 .map(|id| parse_id("filter.documentId", id))
                 .transpose()?,
-            action: filter.action.map(Into::into),
+            action: filter.action,
             since: filter.since,
             until: filter.until,
         };

@@ -42,7 +42,7 @@ impl WebhookQuery {
         }
         let first = u64::try_from(first).unwrap_or(0);
         Ok(
-            webhooks::deliveries(database(ctx)?.conn(), webhook_id, status.map(Into::into), first)
+            webhooks::deliveries(database(ctx)?.conn(), webhook_id, status, first)
                 .await?
                 .into_iter()
                 .map(WebhookDelivery)
