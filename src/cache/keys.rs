@@ -130,9 +130,11 @@ pub fn purged_by(
     ];
     if let (Some(snapshot), Some(declaration)) = (snapshot, registry::declaration(document_type)) {
         for parent in declaration.parents {
-            let id = snapshot.get(parent.field).and_then(|v| v.as_str()?.parse().ok());
-            if let Some(id) = id {
-                keys.push(Dependency::Children(id, ChildList(parent.list)));
+            if let Some(id) = parent.id_in(snapshot) {
+                let key = Dependency::Children(id, ChildList(parent.list));
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
             }
         }
     }

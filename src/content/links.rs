@@ -23,18 +23,8 @@ use entity::DocumentType;
 /// A link is owned by its therapy, published with it, and shown under both ends.
 const fn link(other_end: DocumentType, field: &'static str, list: &'static str) -> [Parent; 2] {
     [
-        Parent {
-            kind: DocumentType::Therapy,
-            field: "therapyId",
-            list,
-            published_with: PublishedWith::Always,
-        },
-        Parent {
-            kind: other_end,
-            field,
-            list: "therapies",
-            published_with: PublishedWith::Itself,
-        },
+        Parent::new(DocumentType::Therapy, "therapyId", list, PublishedWith::Always),
+        Parent::new(other_end, field, "therapies", PublishedWith::Itself),
     ]
 }
 

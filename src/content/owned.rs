@@ -23,12 +23,12 @@ use entity::DocumentType;
 
 /// Owned by a therapy, in its list `list`, published with it when it goes with its children.
 const fn owned_by_therapy(list: &'static str) -> [Parent; 1] {
-    [Parent {
-        kind: DocumentType::Therapy,
-        field: "therapyId",
+    [Parent::new(
+        DocumentType::Therapy,
+        "therapyId",
         list,
-        published_with: PublishedWith::Children,
-    }]
+        PublishedWith::Children,
+    )]
 }
 
 pub const SECTION: Declaration = Declaration {

@@ -23,8 +23,24 @@ fn slug_clash(kind: &'static str) -> impl Fn(ContentError) -> ContentError {
 }
 
 /// Publishes one document's current draft (if `expected_version` is given, only
-/// when the draft is still at that version).
+/// when the draft is still at that version), with what its kind always takes
+/// along (a therapy's links, a claim's citations).
 pub async fn publish<E>(w: &Write<'_>, id: Uuid, expected_version: Option<i32>) -> Result<E::Model>
+where
+    E: Document,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    publish_with::<E>(w, id, expected_version, false).await
+}
+
+/// Like [`publish`]; with `with_children` also what the document owns.
+pub async fn publish_with<E>(
+    w: &Write<'_>,
+    id: Uuid,
+    expected_version: Option<i32>,
+    with_children: bool,
+) -> Result<E::Model>
 where
     E: Document,
     E::Model: IntoActiveModel<E::ActiveModel>,
@@ -34,18 +50,27 @@ where
     if let Some(expected) = expected_version {
         document::check_version::<E>(&draft, id, expected)?;
     }
-    document::publish_row::<E>(w, draft)
+    let published = document::publish_row::<E>(w, draft)
         .await
-        .map_err(slug_clash(E::DECLARATION.label))
+        .map_err(slug_clash(E::DECLARATION.label))?;
+    registry::publish_dependants(w, E::TYPE, id, with_children).await?;
+    Ok(published)
 }
 
-/// Removes a document's published copy; the draft stays. Returns the draft.
+/// Removes a document's published copy, with what its kind always takes along;
+/// the draft stays. Returns the draft.
 pub async fn unpublish<E: Document>(w: &Write<'_>, id: Uuid) -> Result<E::Model> {
+    unpublish_with::<E>(w, id, false).await
+}
+
+/// Like [`unpublish`]; with `with_children` also what the document owns.
+pub async fn unpublish_with<E: Document>(w: &Write<'_>, id: Uuid, with_children: bool) -> Result<E::Model> {
     let draft = document::draft::<E>(w.db, id).await?;
     let published = Condition::all()
         .add(E::id_col().eq(id))
         .add(E::stage_col().eq(Stage::Published));
     document::delete_where::<E>(w, published, EventAction::Unpublished).await?;
+    registry::unpublish_dependants(w, E::TYPE, id, with_children).await?;
     Ok(draft)
 }
 
@@ -57,17 +82,13 @@ pub async fn publish_therapy(
     expected_version: Option<i32>,
     with_children: bool,
 ) -> Result<therapy::Model> {
-    let published = publish::<therapy::Entity>(w, id, expected_version).await?;
-    registry::publish_dependants(w, therapy::Entity::TYPE, id, with_children).await?;
-    Ok(published)
+    publish_with::<therapy::Entity>(w, id, expected_version, with_children).await
 }
 
 /// Takes a therapy (and its links) off the published stage; with `with_children`
 /// also its owned items. Returns the draft.
 pub async fn unpublish_therapy(w: &Write<'_>, id: Uuid, with_children: bool) -> Result<therapy::Model> {
-    let draft = unpublish::<therapy::Entity>(w, id).await?;
-    registry::unpublish_dependants(w, therapy::Entity::TYPE, id, with_children).await?;
-    Ok(draft)
+    unpublish_with::<therapy::Entity>(w, id, with_children).await
 }
 
 /// Replaces the published rows whose `owner_col` is `owner` with copies of the

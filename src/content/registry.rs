@@ -49,6 +49,37 @@ pub struct Parent {
     /// caches and CDNs name it.
     pub list: &'static str,
     pub published_with: PublishedWith,
+    /// For a field that may name documents of several kinds (a citation's claim):
+    /// this parent applies only where the snapshot field `.0` holds `.1`.
+    pub when: Option<(&'static str, &'static str)>,
+}
+
+impl Parent {
+    /// The usual parent: `field` always names a document of `kind`.
+    pub const fn new(
+        kind: DocumentType,
+        field: &'static str,
+        list: &'static str,
+        published_with: PublishedWith,
+    ) -> Self {
+        Self {
+            kind,
+            field,
+            list,
+            published_with,
+            when: None,
+        }
+    }
+
+    /// The parent's id in a snapshot, if this parent applies to it.
+    pub fn id_in(&self, snapshot: &Value) -> Option<Uuid> {
+        if let Some((field, value)) = self.when
+            && snapshot.get(field).and_then(Value::as_str) != Some(value)
+        {
+            return None;
+        }
+        snapshot.get(self.field)?.as_str()?.parse().ok()
+    }
 }
 
 /// How snapshots of a kind are versioned. Whenever a migration changes what a
@@ -108,11 +139,15 @@ impl Declaration {
     pub fn parents_in(&self, snapshot: &Value) -> Vec<(DocumentType, Uuid)> {
         self.parents
             .iter()
-            .filter_map(|parent| {
-                let id = snapshot.get(parent.field)?.as_str()?.parse().ok()?;
-                Some((parent.kind, id))
-            })
+            .filter_map(|parent| Some((parent.kind, parent.id_in(snapshot)?)))
             .collect()
+    }
+
+    /// The fields naming parents, each once.
+    pub fn parent_fields(&self) -> Vec<&'static str> {
+        let mut fields: Vec<&'static str> = self.parents.iter().map(|p| p.field).collect();
+        fields.dedup();
+        fields
     }
 }
 

@@ -354,8 +354,8 @@ async fn load_dependants(
     let db = db.into_database_executor();
     for kind in registry::KINDS {
         let declaration = kind.declaration();
-        for parent in declaration.parents {
-            for (id, data) in kind.under(&db, parent.field, &ids, Stage::Published).await? {
+        for field in declaration.parent_fields() {
+            for (id, data) in kind.under(&db, field, &ids, Stage::Published).await? {
                 rows.insert((declaration.document_type, id), data);
             }
         }

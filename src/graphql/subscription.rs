@@ -123,8 +123,7 @@ impl SubscriptionRoot {
             validate::list_len(field, len, validate::MAX_LIST_LEN)
                 .map_err(|err| async_graphql::Error::from(ApiError::from(err)))?;
         }
-        let types: Option<HashSet<entity::DocumentType>> =
-            types.map(|t| t.into_iter().collect());
+        let types: Option<HashSet<entity::DocumentType>> = types.map(|t| t.into_iter().collect());
         let ids: Option<HashSet<Uuid>> = ids
             .map(|ids| parse_ids("ids", &ids))
             .transpose()

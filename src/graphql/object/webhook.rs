@@ -1,8 +1,8 @@
 //! Webhooks and their deliveries, as admins see them (the secret only once, at creation).
 
 use async_graphql::{ID, Object, SimpleObject};
-use entity::DeliveryStatus;
 use chrono::{DateTime, Utc};
+use entity::DeliveryStatus;
 use entity::{webhook, webhook_delivery};
 
 use super::{DocumentType, EventAction, Stage};
@@ -25,19 +25,22 @@ impl Webhook {
     /// Only events about these kinds of document; empty means all.
     async fn document_types(&self) -> Vec<DocumentType> {
         filter_values::<entity::DocumentType>(&self.0.document_types)
-            .into_iter().collect()
+            .into_iter()
+            .collect()
     }
 
     /// Only events with these actions; empty means all.
     async fn actions(&self) -> Vec<EventAction> {
         filter_values::<entity::EventAction>(&self.0.actions)
-            .into_iter().collect()
+            .into_iter()
+            .collect()
     }
 
     /// Only events at these stages; empty means all.
     async fn stages(&self) -> Vec<Stage> {
         filter_values::<entity::Stage>(&self.0.stages)
-            .into_iter().collect()
+            .into_iter()
+            .collect()
     }
 
     /// An inactive webhook gets no new deliveries, and its pending ones wait.
@@ -57,7 +60,6 @@ pub struct CreatedWebhook {
     pub secret: String,
     pub webhook: Webhook,
 }
-
 
 pub struct WebhookDelivery(pub webhook_delivery::Model);
 
