@@ -434,6 +434,9 @@ pub struct Loaders {
     pub practitioners_of_therapy: KeptLoader<Linked<practitioner::Entity>>,
     pub therapies_of_practitioner: KeptLoader<Linked<therapy::Entity>>,
     pub drafts: DataLoader<Drafts>,
+    /// Loaders that kinds declared in their own modules make on first use (see [`Loaders::of`]).
+    more: std::sync::Mutex<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
+    db: Database,
     /// What this request read of the published content.
     pub reads: Arc<ReadSet>,
     /// The instance's object cache, when armed.
@@ -453,18 +456,6 @@ impl Loaders {
         use std::marker::PhantomData;
         let epoch = objects.as_ref().map_or(0, |o| o.epoch());
         let cache = (objects.clone(), epoch, reads.clone());
-        fn kept<L: Keep>(inner: L, cache: &(Option<Arc<ObjectCache>>, u64, Arc<ReadSet>)) -> KeptLoader<L> {
-            let (objects, epoch, reads) = cache.clone();
-            KeptLoader(DataLoader::new(
-                Kept {
-                    inner,
-                    objects,
-                    epoch,
-                    reads,
-                },
-                tokio::spawn,
-            ))
-        }
         Self {
             drafts: DataLoader::new(Drafts(db.clone()), tokio::spawn),
             therapy: kept(ById(db.clone(), PhantomData), &cache),
@@ -496,11 +487,48 @@ impl Loaders {
                 },
                 &cache,
             ),
+            more: std::sync::Mutex::default(),
+            db: db.clone(),
             reads,
             objects,
             epoch,
         }
     }
+
+    /// This request's loader of type `L`, made by `make` on first use: how a kind
+    /// declared in its own module (citations, reviews…) batches its child lists,
+    /// behind the object cache like every other loader.
+    pub fn of<L: Keep>(&self, make: impl FnOnce(&Database) -> L) -> Arc<KeptLoader<L>> {
+        let mut more = self
+            .more
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let loader = more
+            .entry(std::any::TypeId::of::<L>())
+            .or_insert_with(|| {
+                let cache = (self.objects.clone(), self.epoch, self.reads.clone());
+                Arc::new(kept(make(&self.db), &cache))
+            })
+            .clone();
+        drop(more);
+        loader
+            .downcast::<KeptLoader<L>>()
+            .unwrap_or_else(|_| unreachable!("entries are keyed by their own type"))
+    }
+}
+
+/// `inner` behind the object cache `(objects, epoch, reads)`.
+fn kept<L: Keep>(inner: L, cache: &(Option<Arc<ObjectCache>>, u64, Arc<ReadSet>)) -> KeptLoader<L> {
+    let (objects, epoch, reads) = cache.clone();
+    KeptLoader(DataLoader::new(
+        Kept {
+            inner,
+            objects,
+            epoch,
+            reads,
+        },
+        tokio::spawn,
+    ))
 }
 
 impl Loaders {
