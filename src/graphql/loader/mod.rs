@@ -32,10 +32,10 @@ impl StagedId {
     }
 }
 
-type LoadResult<V> = Result<HashMap<StagedId, V>, Arc<ContentError>>;
+pub type LoadResult<V> = Result<HashMap<StagedId, V>, Arc<ContentError>>;
 
 /// Groups keys by stage: one query per stage (in practice, one).
-fn by_stage(keys: &[StagedId]) -> HashMap<Stage, Vec<Uuid>> {
+pub fn by_stage(keys: &[StagedId]) -> HashMap<Stage, Vec<Uuid>> {
     let mut groups: HashMap<Stage, Vec<Uuid>> = HashMap::new();
     for key in keys {
         groups.entry(key.stage).or_default().push(key.id);
