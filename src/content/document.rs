@@ -211,10 +211,7 @@ where
 
 /// Records a change to one document row (its stage and version are the row's).
 pub async fn record<E: Document>(w: &Write<'_>, row: &E::Model, action: EventAction) -> Result<i64> {
-    let stage = match row.get(E::stage_col()) {
-        Value::String(Some(s)) if s == "PUBLISHED" => Stage::Published,
-        _ => Stage::Draft,
-    };
+    let stage = stage_of::<E>(row);
     w.record(Change {
         document_type: E::TYPE,
         id: id_of::<E>(row),
@@ -276,7 +273,9 @@ pub async fn delete_document<E: Document>(w: &Write<'_>, id: Uuid) -> Result<()>
 }
 
 /// Deletes every row matching `filter`, recording `action` for each (at the row's
-/// stage, with the row as it was); returns the rows.
+/// stage, with the row as it was); returns the rows. A row deleted or unlinked
+/// (not merely unpublished) takes what hangs on it at its stage along, as the
+/// registry declares it: a therapy its sections, a benefit its citations.
 pub async fn delete_where<E: Document>(
     w: &Write<'_>,
     filter: Condition,
@@ -290,7 +289,29 @@ pub async fn delete_where<E: Document>(
     for row in &rows {
         record::<E>(w, row, action).await?;
     }
+    for row in &rows {
+        // A deleted document takes its dependants at both stages; an unlinked one
+        // (gone from the draft only) takes their drafts.
+        let stages: &[Stage] = match action {
+            EventAction::Deleted => &[Stage::Draft, Stage::Published],
+            EventAction::Unlinked => &[Stage::Draft],
+            _ => &[],
+        };
+        for &stage in stages {
+            if stage == stage_of::<E>(row) || action == EventAction::Deleted {
+                super::registry::delete_dependants(w, E::TYPE, id_of::<E>(row), stage).await?;
+            }
+        }
+    }
     Ok(rows)
+}
+
+/// The stage stored in a document row.
+pub fn stage_of<E: Document>(model: &E::Model) -> Stage {
+    match model.get(E::stage_col()) {
+        Value::String(Some(s)) if s == "PUBLISHED" => Stage::Published,
+        _ => Stage::Draft,
+    }
 }
 
 /// Several documents at one stage, by id, with their ids.

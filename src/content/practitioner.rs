@@ -122,8 +122,7 @@ pub async fn update(
 
 /// Deletes a practitioner from both stages, with every therapy's link to them.
 pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
-    document::delete_document::<Entity>(w, id).await?;
-    super::registry::delete_dependants(w, DECLARATION.document_type, id).await
+    document::delete_document::<Entity>(w, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {

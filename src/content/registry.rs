@@ -179,8 +179,8 @@ pub trait Kind: Send + Sync {
         expected_version: Option<i32>,
     ) -> Result<i64>;
 
-    /// Deletes, at both stages, every document whose parent `field` is `parent`.
-    async fn delete_under(&self, w: &Write<'_>, field: &str, parent: Uuid) -> Result<()>;
+    /// Deletes, at `stage`, every document whose parent `field` is `parent`.
+    async fn delete_under(&self, w: &Write<'_>, field: &str, parent: Uuid, stage: Stage) -> Result<()>;
 
     /// Makes the published documents under `parent` copies of the drafts.
     async fn republish_under(&self, w: &Write<'_>, field: &str, parent: Uuid) -> Result<()>;
@@ -266,8 +266,10 @@ where
         restore::restore_row::<E>(w, event, snapshot, expected_version).await
     }
 
-    async fn delete_under(&self, w: &Write<'_>, field: &str, parent: Uuid) -> Result<()> {
-        let under = Condition::all().add(column::<E>(field)?.eq(parent));
+    async fn delete_under(&self, w: &Write<'_>, field: &str, parent: Uuid, stage: Stage) -> Result<()> {
+        let under = Condition::all()
+            .add(column::<E>(field)?.eq(parent))
+            .add(E::stage_col().eq(stage));
         document::delete_where::<E>(w, under, EventAction::Deleted).await?;
         Ok(())
     }
@@ -373,10 +375,22 @@ pub fn snapshot_of(event: &Event) -> Result<Option<Value>> {
         .map(Some)
 }
 
-/// Deletes, at both stages, everything that hangs on a deleted document.
-pub async fn delete_dependants(w: &Write<'_>, document_type: DocumentType, id: Uuid) -> Result<()> {
+/// Deletes, at `stage`, everything that hangs on a document deleted there (and,
+/// through `document::delete_where`, what hangs on that in turn).
+pub async fn delete_dependants(
+    w: &Write<'_>,
+    document_type: DocumentType,
+    id: Uuid,
+    stage: Stage,
+) -> Result<()> {
+    let mut done: Vec<(&'static str, &'static str)> = Vec::new();
     for (kind, parent) in dependants(document_type) {
-        kind.delete_under(w, parent.field, id).await?;
+        // A kind naming several kinds of parent in one field is asked once.
+        let key = (kind.declaration().label, parent.field);
+        if !done.contains(&key) {
+            done.push(key);
+            kind.delete_under(w, parent.field, id, stage).await?;
+        }
     }
     Ok(())
 }

@@ -215,8 +215,7 @@ pub async fn update(
 
 /// Deletes a therapy from both stages, with everything it owns and its links.
 pub async fn delete(w: &Write<'_>, id: Uuid) -> Result<()> {
-    document::delete_document::<Entity>(w, id).await?;
-    super::registry::delete_dependants(w, DECLARATION.document_type, id).await
+    document::delete_document::<Entity>(w, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid, stage: Stage) -> Result<Option<Model>> {
