@@ -159,6 +159,10 @@ pub enum DocumentType {
     TherapyCondition,
     #[sea_orm(string_value = "THERAPY_PRACTITIONER")]
     TherapyPractitioner,
+    #[sea_orm(string_value = "CITATION")]
+    Citation,
+    #[sea_orm(string_value = "CLAIM_CITATION")]
+    ClaimCitation,
 }
 
 /// What a change did to a document.

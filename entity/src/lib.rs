@@ -5,6 +5,8 @@
 
 pub mod api_token;
 pub mod benefit;
+pub mod citation;
+pub mod claim_citation;
 pub mod condition;
 pub mod content_event;
 pub mod enums;

@@ -104,8 +104,16 @@ pub const CONTENT_EVENT_ACTOR_NAME: TextLimit =
 
 pub const WEBHOOK_URL: TextLimit = varchar("webhook", "url", 2000);
 
-/// Every column above.
+/// Every column above, and the tables that declare their own.
 pub const ALL: &[TextLimit] = &[
+    crate::citation::TITLE,
+    crate::citation::AUTHORS,
+    crate::citation::PUBLISHER,
+    crate::citation::DOI,
+    crate::citation::PUBMED_ID,
+    crate::citation::URL,
+    crate::citation::NOTE,
+    crate::claim_citation::LOCATOR,
     THERAPY_SLUG,
     THERAPY_NAME,
     THERAPY_SUMMARY,

@@ -3,6 +3,7 @@
 //! Writes change only drafts and run in one transaction each; `publish` copies a
 //! draft to the published stage. Reads take the stage explicitly.
 
+pub mod citation;
 pub mod condition;
 pub mod document;
 pub mod error;

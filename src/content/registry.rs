@@ -322,6 +322,8 @@ pub static KINDS: &[&dyn Kind] = &[
     &Table::<entity::faq::Entity>::KIND,
     &Table::<entity::therapy_condition::Entity>::KIND,
     &Table::<entity::therapy_practitioner::Entity>::KIND,
+    &Table::<entity::citation::Entity>::KIND,
+    &Table::<entity::claim_citation::Entity>::KIND,
 ];
 
 /// The kind of a document type.

@@ -906,6 +906,112 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
     )
     .await;
 
+    // Citations: a source, a clinic-wide FAQ answer citing it twice, publishing
+    // the answer with its citations, and deleting the source with its citations.
+    let (data, _) = run
+        .step(
+            As::Editor,
+            "mutation { createCitation(input: { title: \"Trial\", authors: [\"Rabago D\"], publisher: \"Ann Fam Med\", doi: \"10.1370/afm.1504\" }) { id } }",
+            json!({}),
+            |d| vec![ev("CITATION", &id_at(d, "/createCitation/id"), "CREATED", "DRAFT", 1)],
+        )
+        .await;
+    let source = id_at(&data, "/createCitation/id");
+    run.step(
+        As::Editor,
+        "mutation($id: ID!) { updateCitation(id: $id, expectedVersion: 1, input: { year: 2013 }) { id } }",
+        json!({ "id": source }),
+        |_| vec![ev("CITATION", &source, "UPDATED", "DRAFT", 2)],
+    )
+    .await;
+    run.step(
+        As::Editor,
+        "mutation($id: ID!) { publishCitation(id: $id) { id } }",
+        json!({ "id": source }),
+        |_| vec![ev("CITATION", &source, "PUBLISHED", "PUBLISHED", 2)],
+    )
+    .await;
+    let (data, _) = run
+        .step(
+            As::Editor,
+            "mutation { createFaq(input: { question: \"Cited?\", answer: \"Yes.\" }) { id } }",
+            json!({}),
+            |d| vec![ev("FAQ", &id_at(d, "/createFaq/id"), "CREATED", "DRAFT", 1)],
+        )
+        .await;
+    let answer = id_at(&data, "/createFaq/id");
+    let cite = "mutation($faq: ID!, $c: ID!) { cite(input: { claimType: FAQ, claimId: $faq, citationId: $c }) { id } }";
+    let mut cited = Vec::new();
+    for _ in 0..2 {
+        let (data, _) = run
+            .step(As::Editor, cite, json!({ "faq": answer, "c": source }), |d| {
+                vec![ev("CLAIM_CITATION", &id_at(d, "/cite/id"), "LINKED", "DRAFT", 1)]
+            })
+            .await;
+        cited.push(id_at(&data, "/cite/id"));
+    }
+    let [first, second] = <[String; 2]>::try_from(cited).unwrap();
+    run.step(
+        As::Editor,
+        "mutation($id: ID!) { updateClaimCitation(id: $id, expectedVersion: 1, locator: \"p. 4\") { id } }",
+        json!({ "id": first }),
+        |_| vec![ev("CLAIM_CITATION", &first, "UPDATED", "DRAFT", 2)],
+    )
+    .await;
+    run.step(
+        As::Editor,
+        "mutation($faq: ID!, $ids: [ID!]!) { reorderClaimCitations(claimId: $faq, ids: $ids) }",
+        json!({ "faq": answer, "ids": [second, first] }),
+        |_| {
+            vec![
+                ev("CLAIM_CITATION", &second, "REORDERED", "DRAFT", 2),
+                ev("CLAIM_CITATION", &first, "REORDERED", "DRAFT", 3),
+            ]
+        },
+    )
+    .await;
+    run.step(
+        As::Editor,
+        "mutation($id: ID!) { publishFaq(id: $id) { id } }",
+        json!({ "id": answer }),
+        |_| {
+            vec![
+                ev("FAQ", &answer, "PUBLISHED", "PUBLISHED", 1),
+                ev("CLAIM_CITATION", &second, "PUBLISHED", "PUBLISHED", 2),
+                ev("CLAIM_CITATION", &first, "PUBLISHED", "PUBLISHED", 3),
+            ]
+        },
+    )
+    .await;
+    run.step(
+        As::Editor,
+        "mutation($id: ID!) { unpublishCitation(id: $id) { id } }",
+        json!({ "id": source }),
+        |_| vec![ev("CITATION", &source, "UNPUBLISHED", "PUBLISHED", 2)],
+    )
+    .await;
+    run.step(
+        As::Editor,
+        "mutation($id: ID!) { uncite(id: $id) }",
+        json!({ "id": second }),
+        |_| vec![ev("CLAIM_CITATION", &second, "UNLINKED", "DRAFT", 2)],
+    )
+    .await;
+    run.step(
+        As::Editor,
+        "mutation($id: ID!) { deleteCitation(id: $id) }",
+        json!({ "id": source }),
+        |_| {
+            vec![
+                ev("CITATION", &source, "DELETED", "DRAFT", 2),
+                ev("CLAIM_CITATION", &first, "DELETED", "DRAFT", 3),
+                ev("CLAIM_CITATION", &first, "DELETED", "PUBLISHED", 3),
+                ev("CLAIM_CITATION", &second, "DELETED", "PUBLISHED", 2),
+            ]
+        },
+    )
+    .await;
+
     // The seeded page was never touched.
     assert_eq!(
         app.data(

@@ -473,6 +473,7 @@ const SERVER_WRITTEN: &[(&str, &str)] = &[
     ("api_token", "secret_hash"),
     ("therapy", "insurance_coverage"),
     ("therapy_condition", "suitability"),
+    ("claim_citation", "claim_type"),
     ("content_event", "document_type"),
     ("content_event", "action"),
     ("content_event", "snapshot"),

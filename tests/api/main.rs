@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod batching;
+mod citations;
 mod cli;
 mod delta_sync;
 mod drafts;

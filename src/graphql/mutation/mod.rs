@@ -1,6 +1,7 @@
 //! The mutation root, merged from one struct per kind of content. Every content
 //! mutation needs an editor token and runs in one transaction.
 
+mod citation;
 mod condition;
 mod history;
 mod links;
@@ -22,4 +23,5 @@ pub struct MutationRoot(
     token::TokenMutation,
     webhook::WebhookMutation,
     history::HistoryMutation,
+    citation::CitationMutation,
 );

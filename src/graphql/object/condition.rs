@@ -110,6 +110,11 @@ impl TherapyCondition {
         Ok(loaders(ctx)?.therapy.load_one(key).await?.map(Therapy))
     }
 
+    /// The sources the claim that the condition responds this way rests on, in order.
+    async fn citations(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::ClaimCitation>> {
+        super::citation::of_claim(ctx, self.0.id, self.0.stage).await
+    }
+
     async fn version(&self) -> i32 {
         self.0.version
     }

@@ -1,6 +1,7 @@
 //! GraphQL output types: thin wrappers over entity rows. A wrapped row knows its
 //! stage, so every nested field is read at the stage of the root field.
 
+mod citation;
 mod condition;
 mod event;
 mod owned;
@@ -13,6 +14,7 @@ mod webhook;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{OutputType, SimpleObject};
 
+pub use citation::{Citation, ClaimCitation};
 pub use condition::{Condition, TherapyCondition};
 pub use event::{ChangeFeed, ChangeKind, ContentChange, ContentEvent};
 pub use owned::{Benefit, Faq, TherapySection};

@@ -55,6 +55,12 @@ macro_rules! owned_object {
                 self.0.position
             }
 
+            /// The sources this rests on, in order (only published ones on the
+            /// published stage).
+            async fn citations(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::ClaimCitation>> {
+                super::citation::of_claim(ctx, self.0.id, self.0.stage).await
+            }
+
             /// The therapy this belongs to (null for clinic-wide FAQ entries).
             async fn therapy(&self, ctx: &Context<'_>) -> ApiResult<Option<Therapy>> {
                 owner(ctx, ($owner)(&self.0), self.0.stage).await

@@ -127,6 +127,12 @@ impl Therapy {
         Ok(rows.unwrap_or_default().into_iter().map(Practitioner).collect())
     }
 
+    /// The sources this claim rests on, in order (only published ones on the
+    /// published stage).
+    async fn citations(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::ClaimCitation>> {
+        super::citation::of_claim(ctx, self.0.id, self.0.stage).await
+    }
+
     /// Bumped by every saved change to the draft; pass it back as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version

@@ -1,5 +1,6 @@
 //! The query root, merged from one struct per kind of content.
 
+mod citation;
 mod condition;
 mod history;
 mod owned;
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     token::TokenQuery,
     webhook::WebhookQuery,
     history::HistoryQuery,
+    citation::CitationQuery,
 );
 
 /// One therapy, condition or practitioner by `id` or `slug` (exactly one of them).
