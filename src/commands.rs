@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use crate::config::{Cli, Command, ServeArgs, TokenCommand};
 use crate::db::Database;
 use crate::server::{self, AppState};
-use crate::{auth, content, graphql, seed};
+use crate::{auth, content, graphql, seed, transfer};
 
 pub type CommandResult = Result<(), Box<dyn Error + Send + Sync>>;
 
@@ -68,6 +68,22 @@ pub async fn run(cli: Cli) -> CommandResult {
         Command::Token(TokenCommand::Revoke { id }) => {
             let token = auth::revoke_token(db.conn(), id).await?;
             println!("revoked {} ({})", token.id, token.name);
+            Ok(())
+        }
+        Command::Export { output } => {
+            let report = transfer::export_to(&db, output.as_deref()).await?;
+            eprintln!(
+                "exported {} document rows and {} events",
+                report.rows, report.events
+            );
+            Ok(())
+        }
+        Command::Import { file } => {
+            let report = transfer::import_file(&db, &file).await?;
+            println!(
+                "imported {} document rows and {} events",
+                report.rows, report.events
+            );
             Ok(())
         }
         Command::Schema => Ok(()),

@@ -60,6 +60,18 @@ pub enum Command {
     Token(TokenCommand),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Write all content (both stages, ids, versions) and its whole history to
+    /// one JSON file; API tokens and webhooks are left out.
+    Export {
+        /// The file to write (replaced if it exists); standard output without one.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Load a file written by `export` into an empty database, in one transaction.
+    Import {
+        /// The export file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

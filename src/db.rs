@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    Statement, TransactionTrait,
+    AccessMode, ActiveModelTrait, ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IsolationLevel, Statement, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -158,6 +158,20 @@ impl Database {
         Ok(txn)
     }
 
+    /// Opens a read-only transaction that sees the database as it stood at one
+    /// moment, for reads that must agree with each other (an export taken while
+    /// editors work). SQLite's WAL gives every read transaction that already.
+    pub async fn begin_snapshot_read(&self) -> Result<DatabaseTransaction, DbErr> {
+        match self.backend() {
+            DatabaseBackend::Postgres => {
+                self.conn
+                    .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+                    .await
+            }
+            _ => self.conn.begin().await,
+        }
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.conn.ping().await
@@ -186,6 +200,53 @@ impl Database {
         let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
         (size - idle, idle)
     }
+}
+
+/// Rows per `INSERT` of [`insert_all`]: a round trip per hundred rows rather than
+/// per row, and well under SQLite's limit of bound values per statement.
+const INSERT_BATCH: usize = 100;
+
+/// Why [`insert_all`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    /// The row at this index was refused (a duplicate key, a value too long…).
+    #[error("row {index}: {source}")]
+    Refused { index: usize, source: DbErr },
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Inserts `rows`, as they are (keys included), in batches. A refused batch is
+/// undone to a savepoint and tried again row by row, so that the error names the
+/// row the database refused, not just its batch.
+pub async fn insert_all<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), InsertError>
+where
+    A: ActiveModelTrait + Clone + Send + Sync,
+{
+    for (number, batch) in rows.chunks(INSERT_BATCH).enumerate() {
+        let savepoint = txn.begin().await?;
+        match A::Entity::insert_many(batch.to_vec())
+            .exec_without_returning(&savepoint)
+            .await
+        {
+            Ok(_) => savepoint.commit().await?,
+            Err(err) if is_unreachable(&err) => return Err(err.into()),
+            Err(_) => {
+                savepoint.rollback().await?;
+                for (offset, row) in batch.iter().enumerate() {
+                    match A::Entity::insert(row.clone()).exec_without_returning(txn).await {
+                        Ok(_) => {}
+                        Err(err) if is_unreachable(&err) => return Err(err.into()),
+                        Err(source) => {
+                            let index = number * INSERT_BATCH + offset;
+                            return Err(InsertError::Refused { index, source });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `err` says the database cannot be reached (no connection to be had,

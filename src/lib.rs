@@ -4,7 +4,7 @@
 pub mod auth;
 /// Public reads from memory: the response and object caches, kept current by the event log.
 pub mod cache;
-/// What each CLI command (`serve`, `migrate`, `seed`, `token`, `schema`) does.
+/// What each CLI command (`serve`, `migrate`, `seed`, `token`, `schema`, `export`, `import`) does.
 pub mod commands;
 /// Settings from flags and environment variables.
 pub mod config;
@@ -26,3 +26,6 @@ pub mod seed;
 pub mod server;
 /// Structured logging.
 pub mod telemetry;
+/// Moving all content and its history between databases: `export` to one JSON
+/// file, `import` into an empty database.
+pub mod transfer;

@@ -19,7 +19,7 @@ use entity::content_event::Model as Event;
 use entity::{DocumentType, EventAction};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseExecutor, DatabaseTransaction,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -27,6 +27,7 @@ use uuid::Uuid;
 use super::document::{self, Document};
 use super::write::Write;
 use super::{ContentError, Result, Stage, publishing, restore, snapshot};
+use crate::db::{self, InsertError};
 
 /// When a document is published along with the document it hangs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,8 +193,13 @@ pub trait Kind: Send + Sync {
     async fn export(&self, db: &DatabaseExecutor<'_>) -> Result<Vec<Value>>;
 
     /// Inserts rows given as snapshots (in the current shape), with their
-    /// renderings made again. `at` names where they came from, for messages.
+    /// renderings made again. `at` names where they came from, for messages: a
+    /// row that is not of this kind, or that the database refuses, is an
+    /// `Invalid` error on `{at}[index]`.
     async fn import(&self, db: &DatabaseTransaction, rows: Vec<Value>, at: &str) -> Result<()>;
+
+    /// How many rows there are, at both stages.
+    async fn count(&self, db: &DatabaseExecutor<'_>) -> Result<u64>;
 }
 
 /// A [`Document`] table as a [`Kind`].
@@ -217,7 +223,7 @@ impl<E> Kind for Table<E>
 where
     E: Document,
     E::Model: IntoActiveModel<E::ActiveModel> + Send,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Clone + Send + Sync,
 {
     fn declaration(&self) -> &'static Declaration {
         E::DECLARATION
@@ -296,18 +302,30 @@ where
     }
 
     async fn import(&self, db: &DatabaseTransaction, rows: Vec<Value>, at: &str) -> Result<()> {
-        for (index, row) in rows.into_iter().enumerate() {
-            let model: E::Model = serde_json::from_value(row).map_err(|err| {
-                ContentError::invalid(
-                    format!("{at}[{index}]"),
-                    format!("is not a {}: {err}", E::DECLARATION.label),
-                )
-            })?;
-            let mut active = model.into_active_model().reset_all();
-            E::render_rich_text(&mut active);
-            E::insert(active).exec_without_returning(db).await?;
-        }
-        Ok(())
+        let label = E::DECLARATION.label;
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(index, row)| {
+                let model: E::Model = serde_json::from_value(row).map_err(|err| {
+                    ContentError::invalid(format!("{at}[{index}]"), format!("is not a {label}: {err}"))
+                })?;
+                let mut active = model.into_active_model().reset_all();
+                E::render_rich_text(&mut active);
+                Ok(active)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        db::insert_all(db, rows).await.map_err(|err| match err {
+            InsertError::Refused { index, source } => ContentError::invalid(
+                format!("{at}[{index}]"),
+                format!("the database refused this {label}: {source}"),
+            ),
+            InsertError::Database(err) => ContentError::Database(err),
+        })
+    }
+
+    async fn count(&self, db: &DatabaseExecutor<'_>) -> Result<u64> {
+        Ok(E::find().count(db).await?)
     }
 }
 

@@ -4,8 +4,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::content_event::{ActiveModel, Column, Entity, Model};
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 
@@ -89,4 +89,34 @@ pub async fn last_seq(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
         .one(db)
         .await?;
     Ok(last.flatten().unwrap_or(0))
+}
+
+/// How many events the log holds.
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Entity::find().count(db).await
+}
+
+/// Makes new events follow `seq`, after events were inserted with numbers of
+/// their own (an import). PostgreSQL's sequence does not notice such inserts, so
+/// it is set past them; SQLite numbers a new row after the highest there is.
+pub async fn continue_after(db: &impl ConnectionTrait, seq: i64) -> Result<(), DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let find = Statement::from_string(
+        DatabaseBackend::Postgres,
+        "SELECT pg_get_serial_sequence('content_event', 'seq') AS sequence",
+    );
+    let sequence: Option<String> = match db.query_one_raw(find).await? {
+        Some(row) => row.try_get("", "sequence")?,
+        None => None,
+    };
+    let sequence = sequence.ok_or_else(|| DbErr::Custom("content_event.seq has no sequence".to_owned()))?;
+    let set = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT setval($1::regclass, $2)",
+        [sequence.into(), seq.into()],
+    );
+    db.query_one_raw(set).await?;
+    Ok(())
 }

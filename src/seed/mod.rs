@@ -1,8 +1,9 @@
 //! The default content (the clinic's prolotherapy page) and the loader that puts a
 //! content file into the database, all in one transaction, and publishes it.
 //!
-//! The file format (`clinic-content/1`) is the one export and import will use:
-//! documents refer to each other by slug.
+//! The file format (`clinic-content/1`) is written by hand: documents refer to
+//! each other by slug and get their ids here. Moving a database's content, ids and
+//! history included, is `transfer`'s export format instead.
 
 use std::collections::HashMap;
 

@@ -49,14 +49,19 @@ impl TestDatabase {
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }
-            None => {
-                let path = std::env::temp_dir().join(format!("cca-test-{}.db", Uuid::new_v4().simple()));
-                let url = format!("sqlite://{}?mode=rwc", path.display());
-                Self {
-                    url,
-                    cleanup: Cleanup::SqliteFile(path),
-                }
-            }
+            None => Self::sqlite(),
+        }
+    }
+
+    /// A temporary SQLite database, whatever `TEST_DATABASE_URL` says (the
+    /// embedded default a clinic moves its content from).
+    pub fn sqlite() -> Self {
+        init_logging();
+        let path = std::env::temp_dir().join(format!("cca-test-{}.db", Uuid::new_v4().simple()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        Self {
+            url,
+            cleanup: Cleanup::SqliteFile(path),
         }
     }
 
@@ -168,6 +173,13 @@ impl TestApp {
         Self::build_with(true, test_webhook_allow_list(), prepare).await
     }
 
+    /// Seeded app, called in-process, on a temporary SQLite database whatever
+    /// `TEST_DATABASE_URL` says.
+    pub async fn seeded_on_sqlite() -> Self {
+        let noop = async |_: &Database| {};
+        Self::build_on(TestDatabase::sqlite(), true, test_webhook_allow_list(), noop).await
+    }
+
     async fn build(seeded: bool, webhook_allow_list: AllowList) -> Self {
         Self::build_with(seeded, webhook_allow_list, async |_: &Database| {}).await
     }
@@ -177,7 +189,15 @@ impl TestApp {
         webhook_allow_list: AllowList,
         prepare: impl AsyncFnOnce(&Database),
     ) -> Self {
-        let database = TestDatabase::new().await;
+        Self::build_on(TestDatabase::new().await, seeded, webhook_allow_list, prepare).await
+    }
+
+    async fn build_on(
+        database: TestDatabase,
+        seeded: bool,
+        webhook_allow_list: AllowList,
+        prepare: impl AsyncFnOnce(&Database),
+    ) -> Self {
         let mut db = database.connect().await;
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();

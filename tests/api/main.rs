@@ -29,6 +29,7 @@ mod rich_text;
 mod schema;
 mod seed_content;
 mod subscriptions;
+mod transfer;
 mod versions;
 mod webhooks;
 mod websocket;
