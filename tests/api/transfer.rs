@@ -360,8 +360,8 @@ async fn a_malformed_file_is_refused_with_its_place_and_nothing_is_written() {
             format!("events[5].seq: {fourth_seq} does not come after {fourth_seq}"),
         ),
         (
-            changed(&exported, |f| f["documents"]["citations"] = json!([])),
-            "documents.citations: is not a kind of document this server knows".to_owned(),
+            changed(&exported, |f| f["documents"]["prescriptions"] = json!([])),
+            "documents.prescriptions: is not a kind of document this server knows".to_owned(),
         ),
         (
             changed(&exported, |f| f["snapshotVersions"]["therapies"] = json!(9)),
