@@ -146,6 +146,19 @@ pub struct ServeArgs {
     )]
     pub registered_operations_only: bool,
 
+    /// Days before its next-review date that a therapy or condition counts as due.
+    #[arg(long, env = "REVIEW_DUE_WINDOW_DAYS", default_value_t = 30)]
+    pub review_due_window_days: u32,
+
+    /// Refuse to publish a therapy whose review is overdue or whose benefits and
+    /// condition links cite no source (the error names each).
+    #[arg(long, env = "REQUIRE_REVIEW_FOR_PUBLISHING", default_value_t = false)]
+    pub require_review_for_publishing: bool,
+
+    /// How often each instance checks for reviews that have fallen due, in seconds.
+    #[arg(long, env = "REVIEW_CHECK_SECS", default_value_t = 3600)]
+    pub review_check_secs: u64,
+
     /// Bytes of whole public answers each instance keeps in memory (0 turns the response cache off).
     #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub response_cache_bytes: usize,
@@ -304,6 +317,11 @@ impl ServeArgs {
         Ok(crate::server::HttpSettings {
             persisted_manifest,
             registered_operations_only: self.registered_operations_only,
+            review_rules: crate::content::review::ReviewRules {
+                due_window_days: self.review_due_window_days,
+                require_for_publishing: self.require_review_for_publishing,
+            },
+            review_check: Duration::from_secs(self.review_check_secs.max(1)),
             body_limit_bytes: self.body_limit_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             cors_allowed_origins: self.cors_allowed_origins.clone(),

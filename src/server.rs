@@ -71,6 +71,10 @@ pub struct HttpSettings {
     pub registered_operations_only: bool,
     /// How large the response and object caches may grow (zero turns one off).
     pub caches: CacheBudgets,
+    /// When reviews fall due, and whether publishing waits for them.
+    pub review_rules: crate::content::review::ReviewRules,
+    /// How often this instance records reviews that have fallen due.
+    pub review_check: Duration,
 }
 
 impl Default for HttpSettings {
@@ -88,6 +92,8 @@ impl Default for HttpSettings {
             persisted_queries: 1_000,
             persisted_manifest: Manifest::default(),
             registered_operations_only: false,
+            review_rules: crate::content::review::ReviewRules::default(),
+            review_check: Duration::from_secs(3600),
             caches: CacheBudgets::default(),
         }
     }
@@ -115,6 +121,7 @@ pub struct AppState {
     production: bool,
     /// Flips to `true` when the server begins to shut down; sockets close then.
     shutdown: Arc<watch::Sender<bool>>,
+    review_check: Duration,
 }
 
 impl AppState {
@@ -143,6 +150,7 @@ impl AppState {
             production: settings.production,
             webhook_allow_list: settings.webhook_allow_list.clone(),
             parse_lane: parse_lane.clone(),
+            review_rules: settings.review_rules,
         };
         let caches = Arc::new(Caches::new(settings.caches, &metrics));
         let applier = caches.clone();
@@ -167,6 +175,7 @@ impl AppState {
             websocket_slots: Arc::new(Semaphore::new(settings.websocket.max_connections)),
             production: settings.production,
             shutdown: Arc::new(watch::channel(false).0),
+            review_check: settings.review_check,
         }
     }
 
@@ -182,7 +191,31 @@ impl AppState {
             webhooks,
             self.webhook_allow_list.clone(),
         );
+        self.start_review_clock();
         Ok(())
+    }
+
+    /// Records `REVIEW_DUE` for reviews that have fallen due, now and then every
+    /// `review_check`, until shutdown.
+    fn start_review_clock(&self) {
+        let db = self.db.clone();
+        let every = self.review_check;
+        let mut stopping = self.shutdown.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match crate::content::review::check_due(&db, crate::content::review::today()).await {
+                    Ok(fallen) if !fallen.is_empty() => {
+                        tracing::info!(count = fallen.len(), "reviews fell due")
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "could not check for reviews falling due"),
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    _ = stopping.changed() => return,
+                }
+            }
+        });
     }
 
     /// Runs one GraphQL request as the caller named by an `Authorization` header

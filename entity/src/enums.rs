@@ -104,6 +104,9 @@ pub enum Role {
     /// Preview, plus every content change and publishing.
     #[sea_orm(string_value = "EDITOR")]
     Editor,
+    /// Editor, plus recording clinical reviews of therapies and conditions.
+    #[sea_orm(string_value = "REVIEWER")]
+    Reviewer,
     /// Editor, plus managing API tokens.
     #[sea_orm(string_value = "ADMIN")]
     Admin,
@@ -163,6 +166,8 @@ pub enum DocumentType {
     Citation,
     #[sea_orm(string_value = "CLAIM_CITATION")]
     ClaimCitation,
+    #[sea_orm(string_value = "REVIEW")]
+    Review,
 }
 
 /// What a change did to a document.
@@ -202,6 +207,9 @@ pub enum EventAction {
     Unlinked,
     #[sea_orm(string_value = "PURGED")]
     Purged,
+    /// A review's next-review date was reached: the subject is due for review.
+    #[sea_orm(string_value = "REVIEW_DUE")]
+    ReviewDue,
 }
 
 /// Where a webhook delivery stands.

@@ -13,6 +13,7 @@ pub mod enums;
 pub mod faq;
 pub mod limits;
 pub mod practitioner;
+pub mod review;
 pub mod therapy;
 pub mod therapy_condition;
 pub mod therapy_practitioner;

@@ -114,6 +114,7 @@ pub const ALL: &[TextLimit] = &[
     crate::citation::URL,
     crate::citation::NOTE,
     crate::claim_citation::LOCATOR,
+    crate::review::NOTE,
     THERAPY_SLUG,
     THERAPY_NAME,
     THERAPY_SUMMARY,

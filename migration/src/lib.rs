@@ -14,6 +14,7 @@ mod m20261127_000001_rendered_rich_text;
 mod m20261127_000002_practitioner_links_as_documents;
 mod m20261127_000003_snapshot_versions;
 mod m20261127_000004_citations;
+mod m20261127_000005_reviews;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_practitioner_links_as_documents::Migration),
             Box::new(m20261127_000003_snapshot_versions::Migration),
             Box::new(m20261127_000004_citations::Migration),
+            Box::new(m20261127_000005_reviews::Migration),
         ]
     }
 }

@@ -19,6 +19,10 @@ pub enum ContentError {
     },
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The clinic's review rule holds a therapy back: each entry names a claim
+    /// (its kind, id and what it says) and why.
+    #[error("{}", publishing_blocked(.0))]
+    PublishingBlocked(Vec<super::review::Blocker>),
     #[error("database error")]
     Database(#[from] DbErr),
 }
@@ -47,4 +51,15 @@ pub fn unique_violation_as(err: DbErr, field: &str, message: impl Into<String>) 
         Some(SqlErr::UniqueConstraintViolation(_)) => ContentError::invalid(field, message),
         _ => ContentError::Database(err),
     }
+}
+
+fn publishing_blocked(blockers: &[super::review::Blocker]) -> String {
+    let each: Vec<String> = blockers
+        .iter()
+        .map(|b| format!("\"{}\" {}", b.claim, b.reason))
+        .collect();
+    format!(
+        "this therapy cannot be published until it is reviewed and its health claims cite sources: {}",
+        each.join("; ")
+    )
 }

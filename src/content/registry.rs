@@ -342,6 +342,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &Table::<entity::therapy_practitioner::Entity>::KIND,
     &Table::<entity::citation::Entity>::KIND,
     &Table::<entity::claim_citation::Entity>::KIND,
+    &Table::<entity::review::Entity>::KIND,
 ];
 
 /// The kind of a document type.

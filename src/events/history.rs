@@ -128,19 +128,8 @@ pub async fn trash(
     page(db, filter, first, after).await
 }
 
-fn action_code(action: EventAction) -> &'static str {
-    match action {
-        EventAction::Created => "CREATED",
-        EventAction::Updated => "UPDATED",
-        EventAction::Deleted => "DELETED",
-        EventAction::Published => "PUBLISHED",
-        EventAction::Unpublished => "UNPUBLISHED",
-        EventAction::Restored => "RESTORED",
-        EventAction::Reordered => "REORDERED",
-        EventAction::Linked => "LINKED",
-        EventAction::Unlinked => "UNLINKED",
-        EventAction::Purged => "PURGED",
-    }
+fn action_code(action: EventAction) -> String {
+    sea_orm::ActiveEnum::to_value(&action)
 }
 
 /// What the audit trail may be narrowed by.

@@ -38,12 +38,12 @@ pub fn require(ctx: &Context<'_>, role: Role) -> ApiResult<()> {
     let identity = identity(ctx);
     match identity.role() {
         None => Err(ApiError::Unauthenticated(format!(
-            "this needs an {} token; send it as `Authorization: Bearer <token>`",
+            "this needs {} token; send it as `Authorization: Bearer <token>`",
             role_name(role)
         ))),
         Some(_) if identity.has_role(role) => Ok(()),
         Some(held) => Err(ApiError::Forbidden(format!(
-            "this needs an {} token; this one is a {} token",
+            "this needs {} token; this one is {} token",
             role_name(role),
             role_name(held)
         ))),
@@ -62,9 +62,10 @@ impl async_graphql::Guard for RoleGuard {
 
 fn role_name(role: Role) -> &'static str {
     match role {
-        Role::Preview => "preview",
-        Role::Editor => "editor",
-        Role::Admin => "admin",
+        Role::Preview => "a preview",
+        Role::Editor => "an editor",
+        Role::Reviewer => "a reviewer",
+        Role::Admin => "an admin",
     }
 }
 
@@ -116,7 +117,15 @@ pub async fn write<T, F>(ctx: &Context<'_>, f: F) -> ApiResult<T>
 where
     F: for<'t> FnOnce(&'t Write<'t>) -> BoxFuture<'t, content::Result<T>>,
 {
-    require(ctx, Role::Editor)?;
+    write_as(ctx, Role::Editor, f).await
+}
+
+/// Like [`write`], for callers holding at least `role`.
+pub async fn write_as<T, F>(ctx: &Context<'_>, role: Role, f: F) -> ApiResult<T>
+where
+    F: for<'t> FnOnce(&'t Write<'t>) -> BoxFuture<'t, content::Result<T>>,
+{
+    require(ctx, role)?;
     let db = database(ctx)?;
     let actor = actor(ctx);
     let txn = db.begin_content_write().await?;

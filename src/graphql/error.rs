@@ -21,6 +21,11 @@ pub enum ApiError {
     },
     Unauthenticated(String),
     Forbidden(String),
+    /// The review rule holds a therapy back; `blockers` names each claim and why.
+    ReviewRequired {
+        message: String,
+        blockers: Vec<serde_json::Value>,
+    },
     /// The database cannot be reached: try again shortly (HTTP 503).
     Unavailable,
     Internal,
@@ -43,6 +48,7 @@ impl ApiError {
             Self::Conflict { .. } => "CONFLICT",
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
+            Self::ReviewRequired { .. } => "REVIEW_REQUIRED",
             Self::Unavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -52,7 +58,7 @@ impl ApiError {
         match self {
             Self::BadUserInput { field, message } => format!("{field}: {message}"),
             Self::NotFound(m) | Self::Unauthenticated(m) | Self::Forbidden(m) => m.clone(),
-            Self::Conflict { message, .. } => message.clone(),
+            Self::Conflict { message, .. } | Self::ReviewRequired { message, .. } => message.clone(),
             Self::Unavailable => "the database cannot be reached just now; try again shortly".to_owned(),
             Self::Internal => "internal error; the server log has the details".to_owned(),
         }
@@ -86,6 +92,10 @@ impl From<ApiError> for async_graphql::Error {
             match &err {
                 ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
                 ApiError::Conflict { current_version, .. } => ext.set("currentVersion", *current_version),
+                ApiError::ReviewRequired { blockers, .. } => {
+                    let list = async_graphql::Value::from_json(serde_json::Value::Array(blockers.clone()));
+                    ext.set("blockers", list.unwrap_or_default());
+                }
                 _ => {}
             }
         })
@@ -100,6 +110,20 @@ impl From<&ContentError> for ApiError {
             ContentError::Conflict { current_version, .. } => Self::Conflict {
                 message: err.to_string(),
                 current_version: *current_version,
+            },
+            ContentError::PublishingBlocked(blockers) => Self::ReviewRequired {
+                message: err.to_string(),
+                blockers: blockers
+                    .iter()
+                    .map(|b| {
+                        serde_json::json!({
+                            "claimType": sea_orm::ActiveEnum::to_value(&b.claim_type),
+                            "claimId": b.claim_id,
+                            "claim": b.claim,
+                            "reason": b.reason,
+                        })
+                    })
+                    .collect(),
             },
             ContentError::Database(db) => Self::from_db(db),
         }

@@ -32,6 +32,8 @@ pub struct SchemaSettings {
     pub webhook_allow_list: AllowList,
     /// Where long documents are parsed, one at a time.
     pub parse_lane: limits::ParseLane,
+    /// When reviews fall due, and whether publishing waits for them.
+    pub review_rules: crate::content::review::ReviewRules,
 }
 
 /// The schema, with the database every resolver reaches through the context and
@@ -46,6 +48,7 @@ pub fn build_schema(db: Database, bus: EventBus, settings: &SchemaSettings, metr
     .data(bus)
     .data(metrics.clone())
     .data(settings.webhook_allow_list.clone())
+    .data(settings.review_rules)
     .extension(session::SessionCheck);
     let guard = limits::QueryGuard::new(settings.limits.clone(), metrics)
         .with_parse_lane(settings.parse_lane.clone());

@@ -7,15 +7,17 @@
 
 use std::collections::HashMap;
 
-use entity::{benefit, faq, therapy_section};
+use entity::{DocumentType, benefit, faq, therapy_section};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::content::citation::{self, CitationFields, NewClaimCitation};
 use crate::content::condition::{self, NewCondition};
 use crate::content::links::{self, NewConditionLink};
 use crate::content::owned::{self, NewItem, OwnedItem};
 use crate::content::practitioner::{self, NewPractitioner};
+use crate::content::review::{self, NewReview};
 use crate::content::therapy::{self, NewTherapy};
 use crate::content::{Actor, ContentError, Suitability, Write, publishing};
 use crate::db::Database;
@@ -38,6 +40,41 @@ pub struct ContentFile {
     /// Clinic-wide FAQ entries.
     #[serde(default)]
     pub faqs: Vec<FaqEntry>,
+    /// Sources, named by a key that claims cite them by; all are published.
+    #[serde(default)]
+    pub citations: Vec<CitationEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CitationEntry {
+    pub key: String,
+    pub title: String,
+    pub authors: Vec<String>,
+    pub publisher: String,
+    pub year: Option<i32>,
+    pub doi: Option<String>,
+    pub pubmed_id: Option<String>,
+    pub url: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A claim citing a source by its key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cite {
+    pub citation: String,
+    pub locator: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReviewEntry {
+    /// The reviewing practitioner's slug.
+    pub reviewer: String,
+    pub reviewed_on: chrono::NaiveDate,
+    pub next_review_due: Option<chrono::NaiveDate>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +93,10 @@ pub struct TherapyEntry {
     pub practitioners: Vec<String>,
     #[serde(default)]
     pub faqs: Vec<FaqEntry>,
+    /// Sources the therapy as a whole rests on.
+    #[serde(default)]
+    pub citations: Vec<Cite>,
+    pub review: Option<ReviewEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +104,8 @@ pub struct TherapyEntry {
 pub struct SectionEntry {
     pub heading: String,
     pub body: String,
+    #[serde(default)]
+    pub citations: Vec<Cite>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +113,8 @@ pub struct SectionEntry {
 pub struct BenefitEntry {
     pub title: String,
     pub body: String,
+    #[serde(default)]
+    pub citations: Vec<Cite>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +122,8 @@ pub struct BenefitEntry {
 pub struct FaqEntry {
     pub question: String,
     pub answer: String,
+    #[serde(default)]
+    pub citations: Vec<Cite>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +133,9 @@ pub struct ConditionLinkEntry {
     pub condition: String,
     pub suitability: Suitability,
     pub note: Option<String>,
+    /// Sources for the claim that the condition responds this way.
+    #[serde(default)]
+    pub citations: Vec<Cite>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,16 +205,53 @@ async fn insert_and_publish(txn: &Write<'_>, file: &ContentFile) -> Result<SeedR
         publishing::publish::<entity::practitioner::Entity>(txn, row.id, None).await?;
         practitioners.insert(row.slug, row.id);
     }
+    let mut sources = HashMap::new();
+    for entry in &file.citations {
+        let fields = CitationFields {
+            title: entry.title.clone(),
+            authors: entry.authors.clone(),
+            publisher: entry.publisher.clone(),
+            year: entry.year,
+            doi: entry.doi.clone(),
+            pubmed_id: entry.pubmed_id.clone(),
+            url: entry.url.clone(),
+            note: entry.note.clone(),
+        };
+        let row = citation::create(txn, fields).await?;
+        publishing::publish::<entity::citation::Entity>(txn, row.id, None).await?;
+        sources.insert(entry.key.clone(), row.id);
+    }
+    let cite = async |claim_type, claim_id, cites: &[Cite]| -> Result<(), SeedError> {
+        for c in cites {
+            let citation_id = *sources.get(&c.citation).ok_or_else(|| SeedError::UnknownSlug {
+                kind: "citation",
+                slug: c.citation.clone(),
+            })?;
+            let input = NewClaimCitation {
+                claim_type,
+                claim_id,
+                citation_id,
+                locator: c.locator.clone(),
+                position: None,
+            };
+            citation::cite(txn, input).await?;
+        }
+        Ok(())
+    };
     for entry in &file.therapies {
         let therapy_id = therapy::create(txn, entry.therapy.clone()).await?.id;
+        cite(DocumentType::Therapy, therapy_id, &entry.citations).await?;
         for s in &entry.sections {
-            add::<therapy_section::Entity>(txn, Some(therapy_id), &s.heading, &s.body).await?;
+            let id = add::<therapy_section::Entity>(txn, Some(therapy_id), &s.heading, &s.body).await?;
+            cite(DocumentType::TherapySection, id, &s.citations).await?;
         }
         for b in &entry.benefits {
-            add::<benefit::Entity>(txn, Some(therapy_id), &b.title, &b.body).await?;
+            let id = add::<benefit::Entity>(txn, Some(therapy_id), &b.title, &b.body).await?;
+            cite(DocumentType::Benefit, id, &b.citations).await?;
         }
         for f in &entry.faqs {
-            add::<faq::Entity>(txn, Some(therapy_id), &f.question, &f.answer).await?;
+            let id = add::<faq::Entity>(txn, Some(therapy_id), &f.question, &f.answer).await?;
+            cite(DocumentType::Faq, id, &f.citations).await?;
         }
         for link in &entry.conditions {
             let condition_id = *conditions
@@ -180,7 +267,8 @@ async fn insert_and_publish(txn: &Write<'_>, file: &ContentFile) -> Result<SeedR
                 note: link.note.clone(),
                 position: None,
             };
-            links::link_condition(txn, input).await?;
+            let id = links::link_condition(txn, input).await?.id;
+            cite(DocumentType::TherapyCondition, id, &link.citations).await?;
         }
         for slug in &entry.practitioners {
             let practitioner_id = *practitioners.get(slug).ok_or_else(|| SeedError::UnknownSlug {
@@ -189,10 +277,28 @@ async fn insert_and_publish(txn: &Write<'_>, file: &ContentFile) -> Result<SeedR
             })?;
             links::link_practitioner(txn, therapy_id, practitioner_id).await?;
         }
+        if let Some(r) = &entry.review {
+            let reviewer_id = *practitioners
+                .get(&r.reviewer)
+                .ok_or_else(|| SeedError::UnknownSlug {
+                    kind: "practitioner",
+                    slug: r.reviewer.clone(),
+                })?;
+            let input = NewReview {
+                subject_type: DocumentType::Therapy,
+                subject_id: therapy_id,
+                reviewer_id,
+                reviewed_on: r.reviewed_on,
+                next_review_due: r.next_review_due,
+                note: r.note.clone(),
+            };
+            review::record(txn, input).await?;
+        }
         publishing::publish_therapy(txn, therapy_id, None, true).await?;
     }
     for f in &file.faqs {
         let row = add::<faq::Entity>(txn, None, &f.question, &f.answer).await?;
+        cite(DocumentType::Faq, row, &f.citations).await?;
         publishing::publish::<faq::Entity>(txn, row, None).await?;
     }
     Ok(SeedReport {

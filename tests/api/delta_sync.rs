@@ -69,9 +69,59 @@ async fn public_view(app: &TestApp) -> Store {
           faqs(first: 100) {{ nodes {{ id version question answer {{ {rich} }} }} }}
           benefits(first: 100) {{ nodes {{ id version title body {{ {rich} }} }} }}
           therapySections(first: 100) {{ nodes {{ id version heading body {{ {rich} }} }} }}
+          citations(first: 100) {{ nodes {{ id version title }} }}
         }}"
     );
-    let data = app.data(As::Public, &query, json!({})).await;
+    let mut data = app.data(As::Public, &query, json!({})).await;
+    // The claims' citations and the reviews, asked apart to stay within the
+    // public query cost, merged into the same nodes.
+    for therapy in data["therapies"]["nodes"].as_array_mut().unwrap() {
+        let extra = app
+            .data(
+                As::Public,
+                "query($id: ID!) { therapy(id: $id) { citations { id version } reviews { id version }
+                    conditions { id citations { id version } } } }",
+                json!({ "id": therapy["id"] }),
+            )
+            .await;
+        let extra = &extra["therapy"];
+        therapy["citations"] = extra["citations"].clone();
+        therapy["reviews"] = extra["reviews"].clone();
+        for (link, with) in therapy["conditions"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(extra["conditions"].as_array().unwrap())
+        {
+            link["citations"] = with["citations"].clone();
+        }
+    }
+    for (list, more) in [
+        ("conditions", "reviews { id version }"),
+        ("faqs", "citations { id version }"),
+        ("benefits", "citations { id version }"),
+        ("therapySections", "citations { id version }"),
+    ] {
+        let extra = app
+            .data(
+                As::Public,
+                &format!("{{ {list}(first: 100) {{ nodes {{ id {more} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        for (node, added) in data[list]["nodes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(extra[list]["nodes"].as_array().unwrap())
+        {
+            for key in ["citations", "reviews"] {
+                if let Some(value) = added.get(key) {
+                    node[key] = value.clone();
+                }
+            }
+        }
+    }
     let mut store = Store::new();
     let mut put = |kind: &str, node: &Value, fields: &[&str]| {
         let mut view = serde_json::Map::new();
@@ -98,11 +148,24 @@ async fn public_view(app: &TestApp) -> Store {
     ] {
         for node in data[list]["nodes"].as_array().unwrap() {
             put(kind, node, fields);
+            // Claims show their citations; therapies and conditions their reviews.
+            for cited in node["citations"].as_array().into_iter().flatten() {
+                put("CLAIM_CITATION", cited, &["version"]);
+            }
+            for review in node["reviews"].as_array().into_iter().flatten() {
+                put("REVIEW", review, &["version"]);
+            }
         }
+    }
+    for node in data["citations"]["nodes"].as_array().unwrap() {
+        put("CITATION", node, &["version", "title"]);
     }
     for therapy in data["therapies"]["nodes"].as_array().unwrap() {
         for link in therapy["conditions"].as_array().unwrap() {
             put("THERAPY_CONDITION", link, &["version"]);
+            for cited in link["citations"].as_array().into_iter().flatten() {
+                put("CLAIM_CITATION", cited, &["version"]);
+            }
         }
         for practitioner in therapy["practitioners"].as_array().unwrap() {
             // Public queries show a practitioner link as its two ends.
@@ -129,7 +192,8 @@ fn comparable(store: &Store) -> Store {
                 "FAQ" => &["version", "question", "answer"],
                 "BENEFIT" => &["version", "title", "body"],
                 "THERAPY_SECTION" => &["version", "heading", "body"],
-                "THERAPY_CONDITION" => &["version"],
+                "THERAPY_CONDITION" | "CLAIM_CITATION" | "REVIEW" => &["version"],
+                "CITATION" => &["version", "title"],
                 _ => &[],
             };
             let view = fields

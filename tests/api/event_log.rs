@@ -1012,6 +1012,15 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
     )
     .await;
 
+    // A clinical review (reviewer tokens and admins): a document of its own.
+    run.step(
+        As::Admin,
+        "mutation($c: ID!, $p: ID!) { recordReview(input: { subjectType: CONDITION, subjectId: $c, reviewerId: $p, reviewedOn: \"2026-01-15\" }) { id } }",
+        json!({ "c": other_condition, "p": other_practitioner }),
+        |d| vec![ev("REVIEW", &id_at(d, "/recordReview/id"), "CREATED", "DRAFT", 1)],
+    )
+    .await;
+
     // The seeded page was never touched.
     assert_eq!(
         app.data(

@@ -408,6 +408,15 @@ fn date_time(pools: &Pools) -> BoxedStrategy<String> {
     .boxed()
 }
 
+fn date(pools: &Pools) -> BoxedStrategy<String> {
+    prop_oneof![
+        3 => select(vec!["2026-01-01", "0000-01-01", "9999-12-31", "2100-02-29", "+262142-12-31", "2026-13-01"])
+            .prop_map(str::to_owned),
+        1 => text(pools, true),
+    ]
+    .boxed()
+}
+
 /// Values of `ty`; `None` leaves a nullable argument or field out.
 fn value(schema: &Schema, pools: &Pools, ty: &Ty, name: &str, small: bool) -> BoxedStrategy<Option<Value>> {
     match ty {
@@ -456,6 +465,7 @@ fn named(schema: &Schema, pools: &Pools, type_name: &str, name: &str, small: boo
         (_, "Int") => int().prop_map(Value::from).boxed(),
         (_, "Boolean") => any::<bool>().prop_map(Value::from).boxed(),
         (_, "DateTime") => date_time(pools).prop_map(Value::from).boxed(),
+        (_, "NaiveDate") => date(pools).prop_map(Value::from).boxed(),
         ("ENUM", _) => {
             let values: Vec<Value> = schema.types[type_name]["enumValues"]
                 .as_array()

@@ -474,6 +474,7 @@ const SERVER_WRITTEN: &[(&str, &str)] = &[
     ("therapy", "insurance_coverage"),
     ("therapy_condition", "suitability"),
     ("claim_citation", "claim_type"),
+    ("review", "subject_type"),
     ("content_event", "document_type"),
     ("content_event", "action"),
     ("content_event", "snapshot"),

@@ -626,6 +626,12 @@ async fn a_public_subscriber_hears_only_of_what_public_queries_show() {
         20,
     ));
     expected.push(("THERAPY_PRACTITIONER".into(), "PUBLISHED".into()));
+    // The seeded page's claims cite 14 sources, and its review goes public with it.
+    expected.extend(std::iter::repeat_n(
+        ("CLAIM_CITATION".into(), "PUBLISHED".into()),
+        14,
+    ));
+    expected.push(("REVIEW".into(), "PUBLISHED".into()));
     assert_eq!(kinds(&heard), expected, "{heard:#?}");
     heard_by_public.extend(heard);
 

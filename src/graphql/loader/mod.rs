@@ -46,6 +46,12 @@ pub fn by_stage(keys: &[StagedId]) -> HashMap<Stage, Vec<Uuid>> {
 /// Documents by id.
 pub struct ById<E>(Database, std::marker::PhantomData<E>);
 
+impl<E> ById<E> {
+    pub fn new(db: &Database) -> Self {
+        Self(db.clone(), std::marker::PhantomData)
+    }
+}
+
 impl<E> Loader<StagedId> for ById<E>
 where
     E: Document + Send + Sync + 'static,

@@ -7,6 +7,7 @@ mod history;
 mod links;
 mod owned;
 mod practitioner;
+mod review;
 mod therapy;
 mod token;
 mod webhook;
@@ -24,4 +25,5 @@ pub struct MutationRoot(
     webhook::WebhookMutation,
     history::HistoryMutation,
     citation::CitationMutation,
+    review::ReviewMutation,
 );

@@ -3,7 +3,8 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::auth::Role;
-use crate::content::{publishing, therapy};
+use crate::content::review::{self, ReviewRules};
+use crate::content::{ContentError, publishing, therapy};
 use crate::graphql::context::{RoleGuard, parse_id, write};
 use crate::graphql::error::ApiResult;
 use crate::graphql::input::{CreateTherapyInput, UpdateTherapyInput};
@@ -58,13 +59,17 @@ impl TherapyMutation {
         #[graphql(default)] with_children: bool,
     ) -> ApiResult<Therapy> {
         let id = parse_id("id", &id)?;
+        let rules = ctx.data_opt::<ReviewRules>().copied().unwrap_or_default();
         write(ctx, move |txn| {
-            Box::pin(publishing::publish_therapy(
-                txn,
-                id,
-                expected_version,
-                with_children,
-            ))
+            Box::pin(async move {
+                if rules.require_for_publishing {
+                    let blockers = review::publishing_blockers(txn.db, id, &rules, review::today()).await?;
+                    if !blockers.is_empty() {
+                        return Err(ContentError::PublishingBlocked(blockers));
+                    }
+                }
+                publishing::publish_therapy(txn, id, expected_version, with_children).await
+            })
         })
         .await
         .map(Therapy)

@@ -62,6 +62,33 @@ impl Condition {
             .collect())
     }
 
+    /// The latest clinical review (null if never reviewed).
+    async fn review(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Review>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        Ok(reviews.into_iter().next().map(super::Review))
+    }
+
+    /// Every clinical review, newest first.
+    async fn reviews(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::Review>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        Ok(reviews.into_iter().map(super::Review).collect())
+    }
+
+    /// When it was last reviewed (null if never).
+    async fn last_reviewed(&self, ctx: &Context<'_>) -> ApiResult<Option<chrono::NaiveDate>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        Ok(reviews.first().map(|r| r.reviewed_on))
+    }
+
+    /// Who last reviewed it (null if never).
+    async fn reviewed_by(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Practitioner>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        match reviews.first() {
+            Some(latest) => super::review::reviewer(ctx, latest).await,
+            None => Ok(None),
+        }
+    }
+
     async fn version(&self) -> i32 {
         self.0.version
     }

@@ -133,6 +133,85 @@ impl Therapy {
         super::citation::of_claim(ctx, self.0.id, self.0.stage).await
     }
 
+    /// The page as schema.org structured data (JSON-LD): a `MedicalWebPage` about
+    /// a `MedicalTherapy`, with `reviewedBy`, `lastReviewed`, the conditions it
+    /// mentions and each source its claims cite. Put it in the page as
+    /// `<script type="application/ld+json">` for search engines.
+    async fn structured_data(&self, ctx: &Context<'_>) -> ApiResult<async_graphql::Json<serde_json::Value>> {
+        use crate::cache::{ChildList, Dependency};
+        use crate::content::{citation, schema_org};
+        use entity::DocumentType;
+        let loaders = loaders(ctx)?;
+        let stage = self.0.stage;
+        let sources =
+            schema_org::sources_of_therapy(crate::graphql::context::database(ctx)?.conn(), self.0.id, stage)
+                .await?;
+        loaders.note(
+            stage,
+            [
+                Dependency::Children(
+                    self.0.id,
+                    ChildList::of(&citation::CLAIM_DECLARATION, DocumentType::Therapy),
+                ),
+                Dependency::Kind(DocumentType::Citation),
+            ],
+        );
+        let latest = super::review::of_subject(ctx, self.0.id, stage)
+            .await?
+            .into_iter()
+            .next();
+        let reviewer = match &latest {
+            Some(r) => super::review::reviewer(ctx, r).await?.map(|p| p.0),
+            None => None,
+        };
+        let links = loaders
+            .conditions_of_therapy
+            .load_one(self.key())
+            .await?
+            .unwrap_or_default();
+        let mut conditions = Vec::new();
+        for link in &links {
+            let key = StagedId::new(link.condition_id, stage);
+            if let Some(condition) = loaders.condition.load_one(key).await? {
+                conditions.push((condition, link.suitability));
+            }
+        }
+        let page = schema_org::TherapyPage {
+            therapy: &self.0,
+            review: latest.as_ref().map(|r| (r, reviewer.as_ref())),
+            conditions: conditions.iter().map(|(c, s)| (c, *s)).collect(),
+            citations: sources.iter().collect(),
+        };
+        Ok(async_graphql::Json(schema_org::medical_web_page(&page)))
+    }
+
+    /// The latest clinical review (null if never reviewed).
+    async fn review(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Review>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        Ok(reviews.into_iter().next().map(super::Review))
+    }
+
+    /// Every clinical review, newest first.
+    async fn reviews(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::Review>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        Ok(reviews.into_iter().map(super::Review).collect())
+    }
+
+    /// When it was last reviewed (null if never).
+    async fn last_reviewed(&self, ctx: &Context<'_>) -> ApiResult<Option<chrono::NaiveDate>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        Ok(reviews.first().map(|r| r.reviewed_on))
+    }
+
+    /// Who last reviewed it (null if never).
+    async fn reviewed_by(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Practitioner>> {
+        let reviews = super::review::of_subject(ctx, self.0.id, self.0.stage).await?;
+        match reviews.first() {
+            Some(latest) => super::review::reviewer(ctx, latest).await,
+            None => Ok(None),
+        }
+    }
+
     /// Bumped by every saved change to the draft; pass it back as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version

@@ -5,6 +5,7 @@ mod condition;
 mod history;
 mod owned;
 mod practitioner;
+mod review;
 mod therapy;
 mod token;
 mod webhook;
@@ -31,6 +32,7 @@ pub struct QueryRoot(
     webhook::WebhookQuery,
     history::HistoryQuery,
     citation::CitationQuery,
+    review::ReviewQuery,
 );
 
 /// One therapy, condition or practitioner by `id` or `slug` (exactly one of them).
