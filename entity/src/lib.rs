@@ -8,6 +8,7 @@ pub mod benefit;
 pub mod condition;
 pub mod content_event;
 pub mod enums;
+pub mod event_checkpoint;
 pub mod faq;
 pub mod limits;
 pub mod practitioner;

@@ -13,6 +13,7 @@ mod m20261126_000003_events_and_webhooks;
 mod m20261127_000001_rendered_rich_text;
 mod m20261127_000002_practitioner_links_as_documents;
 mod m20261127_000003_snapshot_versions;
+mod m20261128_000001_event_checkpoints;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_rendered_rich_text::Migration),
             Box::new(m20261127_000002_practitioner_links_as_documents::Migration),
             Box::new(m20261127_000003_snapshot_versions::Migration),
+            Box::new(m20261128_000001_event_checkpoints::Migration),
         ]
     }
 }

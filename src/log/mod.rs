@@ -1,77 +1,80 @@
-//! Appending to and reading the event log.
+//! The event log, the bottom layer of change events: appending an event, reading
+//! after a sequence number, cursors over it, and handing events to consumers.
+//!
+//! It knows rows of `content_event` and nothing of what they describe: the content
+//! layer above builds a [`NewEvent`] for each change and appends it in the change's
+//! own transaction; what reacts to events (caches, subscribers, webhooks) and what
+//! reads the log in content's terms (history, the feed) sit above both. Nothing here
+//! imports `crate::content`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::content_event::{ActiveModel, Column, Entity, Model};
+pub mod bus;
+pub mod checkpoint;
+pub mod consumer;
+pub mod cursor;
+
+use entity::content_event::{ActiveModel, Column, Entity};
+use entity::{DocumentType, EventAction, Stage};
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
+use uuid::Uuid;
 
-use crate::content::write::{Actor, Change};
+pub use bus::EventBus;
+pub use consumer::Consumer;
+pub use cursor::{BadCursor, parse_seq_cursor, parse_tagged_cursor, seq_cursor, tagged_cursor};
+/// One committed event, as the log holds it.
+pub use entity::content_event::Model as Event;
 
 /// The PostgreSQL notification channel that tells instances to read new events.
 pub const CHANNEL: &str = "clinic_content_events";
 
-pub async fn append<T: Serialize>(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    change: &Change<'_, T>,
-    snapshot: Option<serde_json::Value>,
-) -> Result<Model, DbErr> {
-    let event = ActiveModel {
+/// An event to append: what changed, who changed it, and the document as it stood after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub document_type: DocumentType,
+    pub document_id: Uuid,
+    pub action: EventAction,
+    pub stage: Stage,
+    pub version: i32,
+    /// The API token used; `None` for the server itself.
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub snapshot: Option<serde_json::Value>,
+    /// The shape `snapshot` is in, as whoever wrote it numbers its shapes.
+    pub snapshot_version: i32,
+}
+
+/// Appends an event in the caller's transaction; it gets the next sequence number
+/// and the current time.
+pub async fn append(db: &impl ConnectionTrait, event: NewEvent) -> Result<Event, DbErr> {
+    let row = ActiveModel {
         seq: NotSet,
-        document_type: Set(change.document_type),
-        document_id: Set(change.id),
-        action: Set(change.action),
-        stage: Set(change.stage),
-        version: Set(change.version),
-        actor_id: Set(actor.token_id),
-        actor_name: Set(actor.name.clone()),
-        occurred_at: Set(crate::content::now()),
-        snapshot: Set(snapshot),
-        snapshot_version: Set(change.snapshot_version),
+        document_type: Set(event.document_type),
+        document_id: Set(event.document_id),
+        action: Set(event.action),
+        stage: Set(event.stage),
+        version: Set(event.version),
+        actor_id: Set(event.actor_id),
+        actor_name: Set(event.actor_name),
+        occurred_at: Set(crate::db::now()),
+        snapshot: Set(event.snapshot),
+        snapshot_version: Set(event.snapshot_version),
     };
-    Entity::insert(event).exec_with_returning(db).await
+    Entity::insert(row).exec_with_returning(db).await
 }
 
-/// An opaque cursor for a position in the log, tagged with what made it.
-pub fn seq_cursor(tag: &str, seq: i64) -> String {
-    tagged_cursor(tag, &seq.to_string())
-}
-
-/// Reads a cursor made by [`seq_cursor`] with the same tag; anything else is a
-/// `BAD_USER_INPUT` on `field`.
-pub fn parse_seq_cursor(tag: &str, field: &str, cursor: &str) -> crate::content::Result<i64> {
-    parse_tagged_cursor(tag, field, cursor)?
-        .parse()
-        .map_err(|_| bad_cursor(field))
-}
-
-/// An opaque cursor holding `body`, tagged with what made it.
-pub fn tagged_cursor(tag: &str, body: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{tag}:{body}"))
-}
-
-/// The body of a cursor made by [`tagged_cursor`] with the same tag; anything else
-/// is a `BAD_USER_INPUT` on `field`.
-pub fn parse_tagged_cursor(tag: &str, field: &str, cursor: &str) -> crate::content::Result<String> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| Some(text.strip_prefix(tag)?.strip_prefix(':')?.to_owned()))
-        .ok_or_else(|| bad_cursor(field))
-}
-
-/// The refusal of a cursor this list did not give out.
-pub fn bad_cursor(field: &str) -> crate::content::ContentError {
-    crate::content::ContentError::invalid(field, "is not a cursor returned by this list")
+/// Asks PostgreSQL to tell every listening instance, at commit, that the log grew
+/// (once per transaction is enough); elsewhere nothing listens, and it does nothing.
+pub async fn announce(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+    }
+    Ok(())
 }
 
 /// Events after `seq`, oldest first, at most `limit`.
-pub async fn after(db: &impl ConnectionTrait, seq: i64, limit: u64) -> Result<Vec<Model>, DbErr> {
+pub async fn after(db: &impl ConnectionTrait, seq: i64, limit: u64) -> Result<Vec<Event>, DbErr> {
     Entity::find()
         .filter(Column::Seq.gt(seq))
         .order_by_asc(Column::Seq)
