@@ -50,8 +50,8 @@ pub trait Consumer: Send + Sync {
 
 /// What one step of a durable runner did.
 enum Step {
-    /// The checkpoint is at the log's head.
-    Idle,
+    /// The checkpoint (this one) is at the log's head.
+    Idle(i64),
     /// It handed a batch over and committed the checkpoint at this event.
     Advanced(i64),
     /// Another runner of the same consumer moved the checkpoint first.
@@ -62,8 +62,8 @@ enum Step {
 /// returns the checkpoint it reached: the log's head when it started, or later.
 pub async fn catch_up(db: &Database, consumer: &dyn Consumer) -> Result<i64, DbErr> {
     loop {
-        if let Step::Idle = step(db, consumer).await? {
-            return checkpoint::get_or_start(db.conn(), consumer.name()).await;
+        if let Step::Idle(checkpoint) = step(db, consumer).await? {
+            return Ok(checkpoint);
         }
     }
 }
@@ -79,11 +79,12 @@ pub fn run(
     let (advanced, checkpoint) = watch::channel(0);
     tokio::spawn(async move {
         tracing::info!(consumer = consumer.name(), "event consumer started");
-        let mut heard = true;
+        // Whether the bus still announces new events; without it, polling alone.
+        let mut bus_open = true;
         loop {
             loop {
                 match step(&db, &*consumer).await {
-                    Ok(Step::Idle) => break,
+                    Ok(Step::Idle(_)) => break,
                     Ok(Step::Advanced(seq)) => {
                         advanced.send_replace(seq);
                     }
@@ -95,7 +96,7 @@ pub fn run(
                 }
             }
             tokio::select! {
-                changed = head.changed(), if heard => heard = changed.is_ok(),
+                changed = head.changed(), if bus_open => bus_open = changed.is_ok(),
                 () = tokio::time::sleep(super::bus::POLL_INTERVAL) => {}
             }
         }
@@ -109,7 +110,7 @@ async fn step(db: &Database, consumer: &dyn Consumer) -> Result<Step, DbErr> {
     let stored = checkpoint::get_or_start(db.conn(), name).await?;
     let head = super::last_seq(db.conn()).await?;
     if head <= stored {
-        return Ok(Step::Idle);
+        return Ok(Step::Idle(stored));
     }
     let from = consumer
         .skippable_through(db.conn(), head)
