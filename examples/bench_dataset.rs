@@ -101,7 +101,6 @@ async fn main() -> Result<(), Error> {
         publishing::publish::<entity::practitioner::Entity>(&w, row.id, None).await?;
         practitioners.push(row.id);
     }
-    drop(w);
     txn.commit().await?;
 
     let therapies_started = Instant::now();

@@ -6,7 +6,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     AccessMode, ActiveModelTrait, ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, IsolationLevel, Statement, TransactionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, IsolationLevel, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -123,12 +124,28 @@ impl Database {
     }
 
     /// Opens a write transaction (waiting for the SQLite write gate first).
+    ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: it takes the database's write lock at once,
+    /// waiting (SQLite's busy timeout) while another process writes, rather than
+    /// reading first and failing with "database is locked" when another process
+    /// committed in between (instances share a file; each runs background writers
+    /// such as the webhook consumer).
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let gate = match &self.write_gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
-        let txn = self.conn.begin().await?;
+        let txn = match self.backend() {
+            DatabaseBackend::Sqlite => {
+                self.conn
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..TransactionOptions::default()
+                    })
+                    .await?
+            }
+            _ => self.conn.begin().await?,
+        };
         Ok(WriteTxn { txn, _gate: gate })
     }
 
@@ -247,6 +264,14 @@ where
         }
     }
     Ok(())
+}
+
+/// The current time, truncated to microseconds so that values round-trip
+/// identically through SQLite text and PostgreSQL `timestamptz`.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    let now = chrono::Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
 }
 
 /// Whether `err` says the database cannot be reached (no connection to be had,

@@ -1,4 +1,12 @@
-//! A GraphQL content API for clinics. A tour, from the outside in:
+//! A GraphQL content API for clinics, one doc line per module below.
+//!
+//! Change events are layered: the event log ([`log`]) is at the bottom and knows
+//! nothing of content; the content layer ([`content`]) appends every change to it
+//! in the change's transaction and knows nothing of who reads it; above both, the
+//! consumers — the caches ([`cache`]), the subscription fan-out and webhooks
+//! ([`events`]) — take events through one interface ([`log::Consumer`]), each from
+//! its checkpoint (in memory for the caches and subscribers, durable for webhooks),
+//! and [`events`] also reads the log in content's terms (history, the feed).
 
 /// Tokens, roles and the identity a request acts as.
 pub mod auth;
@@ -12,12 +20,14 @@ pub mod config;
 pub mod content;
 /// Connections, migrations and write transactions for SQLite and PostgreSQL.
 pub mod db;
-/// The event log and everything that reads it.
+/// Change events in the clinic's terms: history, the feed, subscriber fan-out, webhooks.
 pub mod events;
 /// GraphiQL, served offline from the binary behind a strict Content-Security-Policy.
 pub mod graphiql;
 /// The GraphQL schema: thin resolvers, objects, inputs, DataLoaders, error codes.
 pub mod graphql;
+/// The event log, below content: append, read, cursors, consumers and their checkpoints.
+pub mod log;
 /// Prometheus metrics kept by the request pipeline, the query guard and sockets.
 pub mod observe;
 /// The default content (the prolotherapy page) and its loader.

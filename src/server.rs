@@ -36,13 +36,14 @@ pub use self::websocket::WebSocketSettings;
 use crate::auth;
 use crate::cache::{CacheBudgets, Caches, ReadSet};
 use crate::db::Database;
-use crate::events::EventBus;
+use crate::events::Subscribers;
 use crate::events::webhooks::{self, AllowList, WebhookSettings};
 use crate::graphiql;
 use crate::graphql::error::ApiError;
 use crate::graphql::limits::{ParseLane, QueryLimits};
 use crate::graphql::loader::Loaders;
 use crate::graphql::{AppSchema, SchemaSettings, build_schema};
+use crate::log::EventBus;
 use crate::observe::Metrics;
 
 /// HTTP settings, with the defaults `serve` uses.
@@ -103,7 +104,10 @@ impl Default for HttpSettings {
 pub struct AppState {
     pub db: Database,
     pub schema: AppSchema,
+    /// The instance's tail of the event log; the caches and `subscribers` consume it.
     pub bus: EventBus,
+    /// The instance's subscribers to committed events (GraphQL subscriptions).
+    pub subscribers: Subscribers,
     pub metrics: Metrics,
     /// Public reads from memory; armed once the event log is tailed.
     pub caches: Arc<Caches>,
@@ -153,12 +157,21 @@ impl AppState {
             review_rules: settings.review_rules,
         };
         let caches = Arc::new(Caches::new(settings.caches, &metrics));
-        let applier = caches.clone();
-        bus.apply_with(Box::new(move |event| applier.apply(event)));
+        let subscribers = Subscribers::new();
+        // The caches first: nobody hears of a change while a cache serves what it replaced.
+        bus.add_consumer(caches.clone());
+        bus.add_consumer(Arc::new(subscribers.clone()));
         Self {
-            schema: build_schema(db.clone(), bus.clone(), &schema_settings, metrics.clone()),
+            schema: build_schema(
+                db.clone(),
+                bus.clone(),
+                subscribers.clone(),
+                &schema_settings,
+                metrics.clone(),
+            ),
             db,
             bus,
+            subscribers,
             metrics,
             caches,
             webhook_allow_list: settings.webhook_allow_list.clone(),
@@ -180,14 +193,15 @@ impl AppState {
     }
 
     /// Starts this instance's background work: the event tailer (and listener) that
-    /// feeds subscriptions, and the webhook delivery worker.
+    /// feeds the caches and subscriptions, and the webhook consumer and delivery
+    /// worker.
     pub async fn start_background(&self, webhooks: WebhookSettings) -> Result<(), sea_orm::DbErr> {
         self.bus.start(self.db.clone()).await?;
         // From here every committed event evicts what it changes, so caching is safe.
         self.caches.arm();
-        webhooks::start_worker(
+        webhooks::start(
             self.db.clone(),
-            self.bus.clone(),
+            &self.bus,
             webhooks,
             self.webhook_allow_list.clone(),
         );

@@ -10,6 +10,7 @@ pub mod claim_citation;
 pub mod condition;
 pub mod content_event;
 pub mod enums;
+pub mod event_checkpoint;
 pub mod faq;
 pub mod limits;
 pub mod practitioner;

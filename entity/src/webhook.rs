@@ -21,6 +21,9 @@ pub struct Model {
     pub stages: Json,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// The log's last event when the webhook was registered or last switched on:
+    /// it gets only events after this one.
+    pub after_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

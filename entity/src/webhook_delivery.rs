@@ -1,4 +1,4 @@
-//! The webhook outbox: one row per (webhook, event), written in the event's transaction.
+//! The webhook outbox: one row per (webhook, event), queued by the webhook consumer of the event log.
 
 use sea_orm::entity::prelude::*;
 

@@ -15,6 +15,7 @@ mod m20261127_000002_practitioner_links_as_documents;
 mod m20261127_000003_snapshot_versions;
 mod m20261127_000004_citations;
 mod m20261127_000005_reviews;
+mod m20261128_000001_event_checkpoints;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_snapshot_versions::Migration),
             Box::new(m20261127_000004_citations::Migration),
             Box::new(m20261127_000005_reviews::Migration),
+            Box::new(m20261128_000001_event_checkpoints::Migration),
         ]
     }
 }

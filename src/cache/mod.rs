@@ -5,8 +5,8 @@
 //! the DataLoaders. Every entry carries the [`Dependency`]s it was read from (the
 //! root fields and loaders note them in the request's [`ReadSet`]); every change to a
 //! published copy names the dependencies it changes ([`keys::purged_by`]), and the
-//! event bus hands each committed event to [`Caches::apply`] on every instance
-//! before anyone else sees it. A public answer's dependencies are also its
+//! caches consume the event log: each instance's event bus hands every committed
+//! event to [`Caches::apply`] before its subscribers hear of it. A public answer's dependencies are also its
 //! `Surrogate-Key`/`Cache-Tag` header, and the same keys are in each event and
 //! webhook payload (`purgeKeys`), so a CDN in front purges exactly what changed.
 //!
@@ -28,6 +28,9 @@ pub use reads::ReadSet;
 pub use response::{Answer, AnswerKey, ResponseCache};
 pub use store::Budget;
 
+use sea_orm::{DatabaseExecutor, DbErr};
+
+use crate::log::{Consumer, Event};
 use crate::observe::Metrics;
 
 /// How large each cache may grow; a zero turns one off.
@@ -52,7 +55,7 @@ impl Default for CacheBudgets {
     }
 }
 
-/// Both caches of an instance.
+/// Both caches of an instance: an in-memory consumer of the event log.
 pub struct Caches {
     responses: ResponseCache,
     objects: Arc<ObjectCache>,
@@ -90,7 +93,7 @@ impl Caches {
     /// Evicts what a committed change makes stale. Objects go first: a request
     /// that starts in between then builds its answer from fresh objects, and
     /// cannot keep it anyway (the response cache's purge is still to come).
-    pub fn apply(&self, event: &entity::content_event::Model) {
+    pub fn apply(&self, event: &Event) {
         let dependencies = keys::purged_by(
             event.document_type,
             event.document_id,
@@ -107,5 +110,21 @@ impl Caches {
     /// `(entries, bytes)` of the response cache and of the object cache.
     pub fn sizes(&self) -> [(usize, usize); 2] {
         [self.responses.size(), self.objects.size()]
+    }
+}
+
+/// Evicts, event by event, what each committed change makes stale. In memory: a
+/// starting instance's caches are empty, so only events from then on concern them.
+#[async_trait::async_trait]
+impl Consumer for Caches {
+    fn name(&self) -> &'static str {
+        "caches"
+    }
+
+    async fn consume(&self, _db: &DatabaseExecutor<'_>, events: &[Event]) -> Result<(), DbErr> {
+        for event in events {
+            self.apply(event);
+        }
+        Ok(())
     }
 }

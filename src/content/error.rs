@@ -45,6 +45,12 @@ impl ContentError {
     }
 }
 
+impl From<crate::log::BadCursor> for ContentError {
+    fn from(err: crate::log::BadCursor) -> Self {
+        Self::invalid(err.field, crate::log::BadCursor::MESSAGE)
+    }
+}
+
 /// Turns a unique-constraint violation into a user error on `field`; other errors pass through.
 pub fn unique_violation_as(err: DbErr, field: &str, message: impl Into<String>) -> ContentError {
     match err.sql_err() {

@@ -28,10 +28,4 @@ pub use entity::{InsuranceCoverage, Role, Stage, Suitability};
 pub use error::{ContentError, Result};
 pub use write::{Actor, Write};
 
-/// The current time, truncated to microseconds so that values round-trip
-/// identically through SQLite text and PostgreSQL `timestamptz`.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::{DurationRound, TimeDelta};
-    let now = chrono::Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
-}
+pub use crate::db::now;

@@ -318,7 +318,6 @@ pub async fn check_due(db: &crate::db::Database, today: NaiveDate) -> Result<Vec
     let txn = db.begin_content_write().await?;
     let w = Write::new(&txn, &actor);
     let fallen = record_due(&w, today).await?;
-    drop(w);
     txn.commit().await?;
     Ok(fallen)
 }

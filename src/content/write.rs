@@ -1,17 +1,17 @@
 //! A write in progress: the transaction and who makes it. Every change goes
 //! through [`Write::record`], which appends it to the event log in the same
-//! transaction, so no write path can skip the log.
+//! transaction, so no write path can skip the log. What reacts to changes
+//! (webhooks, caches, subscribers) reads them from the log, not from here.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use entity::{DocumentType, EventAction};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction};
+use sea_orm::DatabaseTransaction;
 use serde::Serialize;
-use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::{Result, Stage};
-use crate::events::log;
+use crate::log::{self, NewEvent};
 
 /// Who makes a change, as the event log and audit trail name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +35,10 @@ impl Actor {
 pub struct Write<'a> {
     pub db: &'a DatabaseTransaction,
     pub actor: &'a Actor,
-    /// Whether this transaction already asked PostgreSQL to notify listeners.
-    notified: AtomicBool,
+    /// Whether this transaction already announced new events to other instances.
+    announced: AtomicBool,
     /// The sequence number of the last event recorded (0 before any).
     last_seq: AtomicI64,
-    webhooks: OnceCell<Vec<entity::webhook::Model>>,
 }
 
 /// One change to one document, as it goes into the log.
@@ -59,32 +58,36 @@ impl<'a> Write<'a> {
         Self {
             db,
             actor,
-            notified: AtomicBool::new(false),
+            announced: AtomicBool::new(false),
             last_seq: AtomicI64::new(0),
-            webhooks: OnceCell::new(),
         }
     }
 
-    /// Appends a change to the event log (and the webhook outbox) in this transaction.
+    /// Appends a change to the event log in this transaction.
     pub async fn record<T: Serialize>(&self, change: Change<'_, T>) -> Result<i64> {
-        if self.db.get_database_backend() == DatabaseBackend::Postgres
-            && !self.notified.swap(true, Ordering::SeqCst)
-        {
+        if !self.announced.swap(true, Ordering::SeqCst) {
             // Delivered at commit to every instance that listens.
-            self.db
-                .execute_unprepared(&format!("NOTIFY {}", log::CHANNEL))
-                .await?;
+            log::announce(self.db).await?;
         }
         let snapshot = match change.snapshot {
             Some(s) => Some(super::snapshot::json(s)?),
             None => None,
         };
-        let event = log::append(self.db, self.actor, &change, snapshot).await?;
-        let webhooks = self
-            .webhooks
-            .get_or_try_init(|| crate::events::webhooks::active(self.db))
-            .await?;
-        crate::events::webhooks::enqueue(self.db, webhooks, &event).await?;
+        let event = log::append(
+            self.db,
+            NewEvent {
+                document_type: change.document_type,
+                document_id: change.id,
+                action: change.action,
+                stage: change.stage,
+                version: change.version,
+                actor_id: self.actor.token_id,
+                actor_name: self.actor.name.clone(),
+                snapshot,
+                snapshot_version: change.snapshot_version,
+            },
+        )
+        .await?;
         self.last_seq.fetch_max(event.seq, Ordering::SeqCst);
         Ok(event.seq)
     }

@@ -22,9 +22,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::log;
 use super::visibility::{self, PUBLISHED_STAGE_ACTIONS, Timelines};
 use crate::content::{ContentError, Result, Stage, registry, snapshot};
+use crate::log;
 
 /// Largest number of changes one call returns.
 pub const MAX_CHANGES: u64 = 500;
@@ -96,7 +96,7 @@ fn decode(cursor: &str) -> Result<Position> {
             }),
         _ => None,
     };
-    position.ok_or_else(|| log::bad_cursor("since"))
+    position.ok_or_else(|| log::BadCursor::on("since").into())
 }
 
 /// Changes to the public view after `since` (from the start when `None`).

@@ -12,8 +12,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::log;
 use crate::content::{ContentError, Result};
+use crate::log;
 
 /// Largest page of events a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -31,7 +31,7 @@ pub fn cursor(seq: i64) -> String {
 }
 
 pub fn parse_cursor(field: &str, cursor: &str) -> Result<i64> {
-    log::parse_seq_cursor("event", field, cursor)
+    Ok(log::parse_seq_cursor("event", field, cursor)?)
 }
 
 /// Events matching `filter`, newest first, `first` at a time after `after`.

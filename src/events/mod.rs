@@ -1,12 +1,16 @@
-//! Change events: the append-only log every write lands in, and what reads it —
-//! fan-out to subscribers (in-process, and across instances through PostgreSQL
-//! `LISTEN/NOTIFY`), history, audit, the delta-sync feed and webhooks.
+//! Change events in the clinic's terms, above both the event log (`crate::log`)
+//! and the content layer: what reads the log as content (revisions, the audit
+//! trail, the trash, the delta-sync feed, what the public may see of an event)
+//! and what reacts to it as a consumer (the subscription fan-out, webhooks).
+//!
+//! They live here rather than in `content` because none of the content layer's
+//! writes needs them: content appends to the log and knows nothing of who reads
+//! it, the log knows nothing of content, and these know both.
 
-pub mod bus;
 pub mod feed;
 pub mod history;
-pub mod log;
+pub mod subscribers;
 pub mod visibility;
 pub mod webhooks;
 
-pub use bus::EventBus;
+pub use subscribers::{BusEvent, Subscribers};

@@ -11,7 +11,7 @@ use super::object::Stage;
 use crate::auth::{Identity, Role};
 use crate::content::{self, Actor, Write};
 use crate::db::Database;
-use crate::events::EventBus;
+use crate::log::EventBus;
 
 pub fn database<'c>(ctx: &Context<'c>) -> ApiResult<&'c Database> {
     ctx.data::<Database>().map_err(|_| {
@@ -132,7 +132,6 @@ where
     let write = Write::new(&txn, &actor);
     let out = f(&write).await?;
     let last_seq = write.last_seq();
-    drop(write);
     txn.commit().await?;
     if let Ok(bus) = ctx.data::<EventBus>() {
         bus.wake();

@@ -16,8 +16,9 @@ pub mod subscription;
 use async_graphql::Schema;
 
 use crate::db::Database;
-use crate::events::EventBus;
+use crate::events::Subscribers;
 use crate::events::webhooks::AllowList;
+use crate::log::EventBus;
 use crate::observe::Metrics;
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
@@ -38,7 +39,13 @@ pub struct SchemaSettings {
 
 /// The schema, with the database every resolver reaches through the context and
 /// the query guard that prices every document before it runs.
-pub fn build_schema(db: Database, bus: EventBus, settings: &SchemaSettings, metrics: Metrics) -> AppSchema {
+pub fn build_schema(
+    db: Database,
+    bus: EventBus,
+    subscribers: Subscribers,
+    settings: &SchemaSettings,
+    metrics: Metrics,
+) -> AppSchema {
     let mut builder = Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
@@ -46,6 +53,7 @@ pub fn build_schema(db: Database, bus: EventBus, settings: &SchemaSettings, metr
     )
     .data(db)
     .data(bus)
+    .data(subscribers)
     .data(metrics.clone())
     .data(settings.webhook_allow_list.clone())
     .data(settings.review_rules)

@@ -18,7 +18,7 @@ use super::object::{ContentEvent, DocumentType, Stage};
 use crate::auth::{self, Identity};
 use crate::content::validate;
 use crate::db::Database;
-use crate::events::EventBus;
+use crate::events::Subscribers;
 use crate::observe::Metrics;
 
 #[derive(Default)]
@@ -113,8 +113,8 @@ impl SubscriptionRoot {
         stage: Option<Stage>,
     ) -> async_graphql::Result<impl Stream<Item = ContentEvent> + use<>> {
         let stage = self::stage(ctx, stage).map_err(async_graphql::Error::from)?;
-        let bus = ctx
-            .data::<EventBus>()
+        let subscribers = ctx
+            .data::<Subscribers>()
             .map_err(|_| async_graphql::Error::from(ApiError::Internal))?;
         for (field, len) in [
             ("types", types.as_ref().map_or(0, Vec::len)),
@@ -138,23 +138,26 @@ impl SubscriptionRoot {
             db: database(ctx).map_err(async_graphql::Error::from)?.clone(),
             every: tokio::time::interval_at(tokio::time::Instant::now() + TOKEN_RECHECK, TOKEN_RECHECK),
         };
-        let events = stream::unfold((bus.subscribe(), watch), |(mut receiver, mut watch)| async move {
-            loop {
-                tokio::select! {
-                    received = receiver.recv() => match received {
-                        Ok(event) => return Some((event, (receiver, watch))),
-                        // A subscriber too slow to keep up skips ahead rather than stalling others.
-                        Err(RecvError::Lagged(skipped)) => tracing::warn!(skipped, "subscriber lagged"),
-                        Err(RecvError::Closed) => return None,
-                    },
-                    _ = watch.every.tick(), if watch.token.is_some() => {
-                        if !watch.still_valid().await {
-                            return None;
+        let events = stream::unfold(
+            (subscribers.subscribe(), watch),
+            |(mut receiver, mut watch)| async move {
+                loop {
+                    tokio::select! {
+                        received = receiver.recv() => match received {
+                            Ok(event) => return Some((event, (receiver, watch))),
+                            // A subscriber too slow to keep up skips ahead rather than stalling others.
+                            Err(RecvError::Lagged(skipped)) => tracing::warn!(skipped, "subscriber lagged"),
+                            Err(RecvError::Closed) => return None,
+                        },
+                        _ = watch.every.tick(), if watch.token.is_some() => {
+                            if !watch.still_valid().await {
+                                return None;
+                            }
                         }
                     }
                 }
-            }
-        });
+            },
+        );
         // The public gets what public queries show; token holders get every event.
         let public = !identity(ctx).can_read_drafts();
         Ok(events.filter_map(move |delivered| {

@@ -13,7 +13,7 @@ use super::events::EventRecord;
 use super::{FORMAT, FORMAT_VERSION};
 use crate::content::registry::KINDS;
 use crate::db::Database;
-use crate::events::log;
+use crate::log;
 
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use super::error::{Result, TransferError};
 use super::file::{self, ExportFile};
 use crate::content::registry::KINDS;
 use crate::db::{self, Database, InsertError};
-use crate::events::log;
+use crate::log;
 
 /// What an import loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

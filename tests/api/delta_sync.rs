@@ -463,7 +463,7 @@ async fn a_bad_cursor_or_page_size_is_refused() {
     let bad_cursor = app.call(As::Public, CHANGES, json!({ "since": "garbage" })).await;
     assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
     assert_eq!(bad_cursor["errors"][0]["extensions"]["field"], "since");
-    let log = clinic_content_api::events::log::tagged_cursor;
+    let log = clinic_content_api::log::tagged_cursor;
     for forged in [
         log("feed", "7:NO_SUCH_TYPE:01a21bd5-2e4d-71cd-8f2c-acf21e04596c"),
         log("feed", "7:FAQ:not-a-uuid"),
@@ -790,7 +790,7 @@ async fn a_cursor_inside_one_events_changes_gives_the_same_page_every_time_and_o
         "no event moved several documents"
     );
     // A cursor of the older form (a log position alone) still reads.
-    let old = clinic_content_api::events::log::seq_cursor("feed", 0);
+    let old = clinic_content_api::log::seq_cursor("feed", 0);
     let (from_old, _, _) = replay(&app, Store::new(), Some(old), 100).await;
     assert_eq!(comparable(&from_old), public_view(&app).await);
 }

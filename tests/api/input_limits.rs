@@ -484,6 +484,7 @@ const SERVER_WRITTEN: &[(&str, &str)] = &[
     ("webhook", "stages"),
     ("webhook_delivery", "status"),
     ("webhook_delivery", "last_error"),
+    ("event_checkpoint", "consumer"),
     ("seaql_migrations", "version"),
     // Rendered by the server from the markdown beside them, which the limits hold.
     ("therapy", "summary_html"),

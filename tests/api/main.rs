@@ -21,6 +21,7 @@ mod http_caching;
 mod input_limits;
 mod limits;
 mod lists;
+mod log_layer;
 mod outage;
 mod persisted_queries;
 mod read_cache;

@@ -467,9 +467,7 @@ async fn another_instance_serves_no_stale_answer_once_it_has_applied_the_publish
     )
     .await;
     let acknowledged = Instant::now();
-    let seq = clinic_content_api::events::log::last_seq(app.db().conn())
-        .await
-        .unwrap();
+    let seq = clinic_content_api::log::last_seq(app.db().conn()).await.unwrap();
 
     // The other instance hears of the write (LISTEN on PostgreSQL, its poll on
     // SQLite) and applies it; from then on it serves the new name.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
 use clinic_content_api::db::Database;
-use clinic_content_api::events::log;
+use clinic_content_api::log;
 use clinic_content_api::transfer::{self, ExportReport, TransferError};
 use serde_json::{Value, json};
 

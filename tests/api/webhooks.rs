@@ -13,6 +13,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
+use clinic_content_api::events::webhooks::WebhookConsumer;
+use clinic_content_api::log::consumer;
 use clinic_content_api::server::AppState;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -138,6 +140,15 @@ where
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Hands the log's new events to the webhook consumer, as a running instance's
+/// consumer does (apps made with `TestApp::new` run no background work); returns
+/// its checkpoint.
+async fn queue_deliveries(app: &TestApp) -> i64 {
+    consumer::catch_up(app.db(), &WebhookConsumer)
+        .await
+        .expect("the webhook consumer catches up")
 }
 
 /// Registers a webhook as admin; returns its id and secret.
@@ -341,12 +352,13 @@ async fn a_failing_receiver_gets_the_event_exactly_once_after_it_recovers() {
 
 #[tokio::test]
 async fn a_pending_delivery_survives_a_restart() {
-    // No worker runs in this app: the write's delivery waits in the outbox.
+    // No worker runs in this app: once queued, the write's delivery waits in the outbox.
     let app = TestApp::new().await;
     let receiver = Receiver::start(0, Duration::ZERO).await;
     let (webhook_id, _) = create_webhook(&app, json!({ "url": receiver.url })).await;
     let faq = faq_id(&app).await;
     edit_faq(&app, &faq, "Written before the restart.").await;
+    queue_deliveries(&app).await;
 
     let pending = deliveries(&app, &webhook_id).await;
     assert_eq!(pending.len(), 1, "{pending:#?}");
@@ -512,10 +524,19 @@ async fn webhooks_can_be_listed_updated_deactivated_and_deleted() {
         updated["updateWebhook"],
         json!({ "active": false, "actions": [], "url": "https://example.com/hook" })
     );
-    // An inactive webhook gets no deliveries.
+    // An inactive webhook gets no deliveries, not even once it is switched back on.
     let faq = faq_id(&app).await;
     edit_faq(&app, &faq, "Nobody is told.").await;
+    queue_deliveries(&app).await;
     assert!(deliveries(&app, &id).await.is_empty());
+    let reactivate = "mutation($id: ID!) { updateWebhook(id: $id, input: { active: true }) { active } }";
+    app.data(As::Admin, reactivate, json!({ "id": id })).await;
+    queue_deliveries(&app).await;
+    assert!(deliveries(&app, &id).await.is_empty());
+    // What happens once it is on again, it gets.
+    edit_faq(&app, &faq, "Now it is told.").await;
+    queue_deliveries(&app).await;
+    assert_eq!(deliveries(&app, &id).await.len(), 1);
 
     let deleted = app
         .data(
@@ -612,6 +633,7 @@ async fn one_claim_wins_however_many_workers_try_at_once() {
     let (webhook_id, _) = create_webhook(&app, json!({ "url": "http://127.0.0.1:9/hook" })).await;
     let faq = faq_id(&app).await;
     edit_faq(&app, &faq, "Claimed once.").await;
+    queue_deliveries(&app).await;
     let rows = deliveries(&app, &webhook_id).await;
     let id: uuid::Uuid = rows[0]["id"].as_str().unwrap().parse().unwrap();
 
@@ -669,4 +691,141 @@ async fn a_webhook_gets_its_events_in_order_even_while_retrying() {
             (seqs[2], 200)
         ]
     );
+}
+
+#[tokio::test]
+async fn a_webhook_gets_no_event_committed_before_it_was_registered() {
+    // No consumer runs here: the first edit is still unread when the webhook comes.
+    let app = TestApp::new().await;
+    let faq = faq_id(&app).await;
+    edit_faq(&app, &faq, "Before the webhook.").await;
+    let (webhook_id, _) = create_webhook(&app, json!({ "url": "http://127.0.0.1:9/hook" })).await;
+    edit_faq(&app, &faq, "After the webhook.").await;
+    let after = clinic_content_api::log::last_seq(app.db().conn()).await.unwrap();
+    let (late_id, _) = create_webhook(&app, json!({ "url": "http://127.0.0.1:9/late" })).await;
+
+    queue_deliveries(&app).await;
+
+    let queued: Vec<i64> = deliveries(&app, &webhook_id)
+        .await
+        .iter()
+        .map(|d| d["eventSeq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(queued, [after]);
+    assert!(deliveries(&app, &late_id).await.is_empty());
+}
+
+/// The webhook consumer's durable checkpoint.
+async fn webhook_checkpoint(app: &TestApp) -> i64 {
+    clinic_content_api::log::checkpoint::get(app.db().conn(), "webhooks")
+        .await
+        .unwrap()
+        .expect("the webhook consumer has a checkpoint")
+}
+
+#[tokio::test]
+async fn the_webhook_consumer_resumes_from_its_checkpoint_after_a_restart() {
+    // The first life of the consumer: it queues two edits, then stops (here it is
+    // driven by hand, and nothing delivers).
+    let app = TestApp::new().await;
+    let receiver = Receiver::start(0, Duration::ZERO).await;
+    let (webhook_id, _) =
+        create_webhook(&app, json!({ "url": receiver.url, "documentTypes": ["FAQ"] })).await;
+    let faq = faq_id(&app).await;
+    edit_faq(&app, &faq, "First, queued before the stop.").await;
+    edit_faq(&app, &faq, "Second, queued before the stop.").await;
+    let stopped_at = queue_deliveries(&app).await;
+    assert_eq!(webhook_checkpoint(&app).await, stopped_at);
+    assert_eq!(deliveries(&app, &webhook_id).await.len(), 2);
+
+    // Written while no consumer runs: they wait in the log, unqueued.
+    edit_faq(&app, &faq, "Third, written while stopped.").await;
+    edit_faq(&app, &faq, "Fourth, written while stopped.").await;
+    assert_eq!(deliveries(&app, &webhook_id).await.len(), 2);
+    assert_eq!(webhook_checkpoint(&app).await, stopped_at);
+
+    // A new instance over the same database resumes after the checkpoint.
+    let restarted = AppState::with_webhook_allow_list(app.db().clone(), test_webhook_allow_list());
+    restarted
+        .start_background(fast_webhooks())
+        .await
+        .expect("background work starts");
+    let rows = wait_for_status(&app, &webhook_id, 4, "DELIVERED").await;
+    // A marker written after the restart: once it is delivered, anything doubled or
+    // skipped before it would show.
+    edit_faq(&app, &faq, "Fifth, the marker.").await;
+    let rows_with_marker = wait_for_status(&app, &webhook_id, 5, "DELIVERED").await;
+    let mut expected: Vec<i64> = rows_with_marker
+        .iter()
+        .map(|d| d["eventSeq"].as_i64().unwrap())
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(expected.len(), 5);
+    assert!(rows.iter().all(|r| r["attempts"] == 1), "{rows:#?}");
+    let arrived: Vec<i64> = receiver.successes().iter().map(Received::seq).collect();
+    assert_eq!(arrived, expected, "each event once, in order");
+    let answers: Vec<Value> = receiver
+        .successes()
+        .iter()
+        .map(|r| r.json()["snapshot"]["answer"].clone())
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            "First, queued before the stop.",
+            "Second, queued before the stop.",
+            "Third, written while stopped.",
+            "Fourth, written while stopped.",
+            "Fifth, the marker."
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_event_handed_to_the_webhook_consumer_twice_is_queued_once() {
+    let app = TestApp::new().await;
+    let (webhook_id, _) = create_webhook(&app, json!({ "url": "http://127.0.0.1:9/hook" })).await;
+    let faq = faq_id(&app).await;
+    edit_faq(&app, &faq, "Queued once.").await;
+    let checkpoint = queue_deliveries(&app).await;
+    let queued = deliveries(&app, &webhook_id).await;
+    assert_eq!(queued.len(), 1);
+
+    // As if the checkpoint had been lost after the deliveries were written: the
+    // consumer is handed the same event again.
+    let moved_back = clinic_content_api::log::checkpoint::advance(app.db().conn(), "webhooks", checkpoint, 0)
+        .await
+        .unwrap();
+    assert!(moved_back);
+    assert_eq!(queue_deliveries(&app).await, checkpoint);
+
+    assert_eq!(deliveries(&app, &webhook_id).await, queued);
+}
+
+#[tokio::test]
+async fn upgrading_to_the_webhook_consumer_queues_no_event_written_before_again() {
+    // Before the upgrade each write queued its own deliveries.
+    let app = TestApp::new().await;
+    let (webhook_id, _) = create_webhook(&app, json!({ "url": "http://127.0.0.1:9/hook" })).await;
+    let faq = faq_id(&app).await;
+    edit_faq(&app, &faq, "Queued by the write itself.").await;
+    queue_deliveries(&app).await;
+    crate::helpers::migrate_down_to_before(app.db().conn(), "m20261128_000001_event_checkpoints").await;
+    // Long sent, its delivery may even be gone: either way it is not sent again.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::webhook_delivery::Entity::delete_many()
+        .filter(entity::webhook_delivery::Column::WebhookId.eq(webhook_id.parse::<uuid::Uuid>().unwrap()))
+        .exec(app.db().conn())
+        .await
+        .unwrap();
+    let head = clinic_content_api::log::last_seq(app.db().conn()).await.unwrap();
+
+    app.db().migrate().await.unwrap();
+
+    assert_eq!(webhook_checkpoint(&app).await, head);
+    assert_eq!(queue_deliveries(&app).await, head);
+    assert!(deliveries(&app, &webhook_id).await.is_empty());
+    edit_faq(&app, &faq, "Queued by the consumer.").await;
+    queue_deliveries(&app).await;
+    assert_eq!(deliveries(&app, &webhook_id).await.len(), 1);
 }

@@ -1,11 +1,19 @@
-//! Webhooks: admins register URLs with event filters; every change event that
-//! matches a webhook gets a row in the `webhook_delivery` outbox, written in the
-//! change's own transaction, so no committed change can miss its deliveries and a
-//! restart loses none.
+//! Webhooks: admins register URLs with event filters, and every change event that
+//! matches a webhook gets a row in the `webhook_delivery` outbox.
 //!
-//! Each instance runs one delivery worker. It wakes when the event bus announces
-//! a committed event, when one of its own deliveries finishes or is due for a retry,
-//! and every second anyway. It claims a due delivery with one conditional `UPDATE`
+//! The outbox is filled by the webhook consumer of the event log
+//! ([`WebhookConsumer`]), not by the writes themselves: it reads the log after its
+//! durable checkpoint and queues the deliveries in the transaction that advances
+//! the checkpoint, so no committed change misses its deliveries, a restart loses
+//! none and doubles none. A webhook gets the events after the log's head when it
+//! was registered or switched back on (`after_seq`, read under the content writers'
+//! lock, so that no write is half done then); events the consumer has not yet
+//! handed over when a webhook is deactivated or its filters change are judged by
+//! the webhook as it is when they are.
+//!
+//! Each instance runs the consumer and one delivery worker. The worker wakes when
+//! the consumer queued deliveries, when one of its own deliveries finishes or is
+//! due for a retry, and every second anyway. It claims a due delivery with one conditional `UPDATE`
 //! (`locked_until` in the future) and proceeds only if that changed exactly one row,
 //! so several instances on one PostgreSQL database send each delivery once. The
 //! deliveries of one webhook go out in event order: only the oldest pending one of
@@ -185,6 +193,9 @@ pub async fn create(
     check_filter_len("actions", filters.actions.len())?;
     check_filter_len("stages", filters.stages.len())?;
     let secret = new_secret();
+    // Ordered like content writes, so that no write is half done when it reads
+    // where the log stands: the webhook gets exactly the events committed after.
+    let txn = db.begin_content_write().await?;
     let model = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),
         url: Set(url),
@@ -194,8 +205,8 @@ pub async fn create(
         stages: Set(filter_json(&filters.stages)),
         active: Set(true),
         created_at: Set(crate::content::now()),
+        after_seq: Set(crate::log::last_seq(&*txn).await?),
     };
-    let txn = db.begin_write().await?;
     let model = webhook::Entity::insert(model).exec_with_returning(&*txn).await?;
     txn.commit().await?;
     Ok((model, secret))
@@ -222,12 +233,18 @@ pub async fn update(
     )?;
     check_filter_len("actions", changes.actions.as_ref().map_or(0, Vec::len))?;
     check_filter_len("stages", changes.stages.as_ref().map_or(0, Vec::len))?;
-    let txn = db.begin_write().await?;
+    // Ordered like content writes: switching a webhook on reads where the log stands.
+    let txn = db.begin_content_write().await?;
     let current = webhook::Entity::find_by_id(id)
         .one(&*txn)
         .await?
         .ok_or_else(|| not_found(id))?;
+    let switched_on = changes.active == Some(true) && !current.active;
     let mut model = current.into_active_model();
+    if switched_on {
+        // Like a new registration, it gets what happens from now on.
+        model.after_seq = Set(crate::log::last_seq(&*txn).await?);
+    }
     if let Some(url) = url {
         model.url = Set(url);
     }

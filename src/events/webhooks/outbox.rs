@@ -1,21 +1,62 @@
-//! The outbox table: deliveries written with every matching change in the
-//! change's own transaction, the signed body they carry, and the queries that
-//! find and claim due deliveries.
+//! The outbox table: deliveries queued by the webhook consumer of the event log,
+//! the signed body they carry, and the queries that find and claim due deliveries.
 
 use chrono::{DateTime, Utc};
 use entity::webhook_delivery::{self, Entity as Deliveries};
-use entity::{DeliveryStatus, DocumentType, EventAction, Stage, content_event, webhook};
+use entity::{DeliveryStatus, DocumentType, EventAction, Stage, webhook};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseExecutor, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use sha2::Sha256;
 use uuid::Uuid;
 
 use super::*;
+use crate::log::{Consumer, Event};
+
+/// The name the webhook consumer's checkpoint is kept under.
+pub const CONSUMER: &str = "webhooks";
+
+/// How many deliveries one `INSERT` queues at most (each takes eleven parameters,
+/// and SQLite allows 32,766 in a statement).
+const INSERT_CHUNK: usize = 1000;
+
+/// The webhook consumer of the event log: queues one delivery of each event for
+/// every active webhook that wants it and was registered (or switched on) before
+/// it. Run durably (`log::consumer::run`): its deliveries commit with its
+/// checkpoint, so a crash loses none, and an event handed over twice queues
+/// nothing twice (one delivery per webhook and event, by the outbox's unique index).
+pub struct WebhookConsumer;
+
+#[async_trait::async_trait]
+impl Consumer for WebhookConsumer {
+    fn name(&self) -> &'static str {
+        CONSUMER
+    }
+
+    async fn consume(&self, db: &DatabaseExecutor<'_>, events: &[Event]) -> Result<(), DbErr> {
+        let webhooks = active(db).await?;
+        enqueue(db, &webhooks, events).await
+    }
+
+    /// No active webhook wants an event at or before its `after_seq`, and a webhook
+    /// registered or switched on after `head` was read starts after `head`.
+    async fn skippable_through(&self, db: &DatabaseConnection, head: i64) -> Result<i64, DbErr> {
+        let earliest: Option<Option<i64>> = webhook::Entity::find()
+            .select_only()
+            .column_as(webhook::Column::AfterSeq.min(), "earliest")
+            .filter(webhook::Column::Active.eq(true))
+            .into_tuple()
+            .one(db)
+            .await?;
+        Ok(earliest
+            .flatten()
+            .map_or(head, |earliest| Ord::min(earliest, head)))
+    }
+}
 
 pub async fn active(db: &impl ConnectionTrait) -> Result<Vec<webhook::Model>, DbErr> {
     webhook::Entity::find()
@@ -42,40 +83,47 @@ fn admits<T: Serialize>(filter: &serde_json::Value, value: T) -> bool {
 }
 
 /// Whether a webhook wants an event.
-pub fn matches(webhook: &webhook::Model, event: &content_event::Model) -> bool {
+pub fn matches(webhook: &webhook::Model, event: &Event) -> bool {
     admits(&webhook.document_types, event.document_type)
         && admits(&webhook.actions, event.action)
         && admits(&webhook.stages, event.stage)
 }
 
-/// Queues one delivery of `event` for every webhook that wants it, in the caller's transaction.
+/// Queues one delivery of each event for every webhook that wants it, in the
+/// caller's transaction; a delivery already queued stays as it is.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     webhooks: &[webhook::Model],
-    event: &content_event::Model,
+    events: &[Event],
 ) -> Result<(), DbErr> {
     let now = crate::content::now();
-    let rows: Vec<webhook_delivery::ActiveModel> = webhooks
+    let rows: Vec<webhook_delivery::ActiveModel> = events
         .iter()
-        .filter(|w| w.active && matches(w, event))
-        .map(|w| webhook_delivery::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            webhook_id: Set(w.id),
-            event_seq: Set(event.seq),
-            status: Set(DeliveryStatus::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            locked_until: Set(None),
-            last_status_code: Set(None),
-            last_error: Set(None),
-            delivered_at: Set(None),
-            created_at: Set(now),
+        .flat_map(|event| {
+            webhooks
+                .iter()
+                .filter(move |w| w.active && event.seq > w.after_seq && matches(w, event))
+                .map(move |w| webhook_delivery::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    webhook_id: Set(w.id),
+                    event_seq: Set(event.seq),
+                    status: Set(DeliveryStatus::Pending),
+                    attempts: Set(0),
+                    next_attempt_at: Set(now),
+                    locked_until: Set(None),
+                    last_status_code: Set(None),
+                    last_error: Set(None),
+                    delivered_at: Set(None),
+                    created_at: Set(now),
+                })
         })
         .collect();
-    if rows.is_empty() {
-        return Ok(());
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        Deliveries::insert_many(chunk.to_vec())
+            .on_conflict_do_nothing_on([DeliveryColumn::WebhookId, DeliveryColumn::EventSeq])
+            .exec_without_returning(db)
+            .await?;
     }
-    Deliveries::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
 
@@ -106,7 +154,7 @@ struct PayloadActor<'a> {
 }
 
 /// The body a receiver gets for an event.
-pub fn body(event: &content_event::Model) -> Result<Vec<u8>, serde_json::Error> {
+pub fn body(event: &Event) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(&Payload {
         seq: event.seq,
         document_type: event.document_type,

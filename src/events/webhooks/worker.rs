@@ -9,12 +9,12 @@ use entity::webhook_delivery::{self, Column as DeliveryColumn, Entity as Deliver
 use entity::{DeliveryStatus, content_event, webhook};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::db::Database;
-use crate::events::EventBus;
+use crate::log::{EventBus, consumer};
 
 use super::*;
 
@@ -52,9 +52,22 @@ impl WebhookSettings {
     }
 }
 
-/// Starts this instance's delivery worker; its deliveries reach public addresses and
-/// what `allowed` names.
-pub fn start_worker(db: Database, bus: EventBus, settings: WebhookSettings, allowed: AllowList) {
+/// Starts this instance's webhook consumer (which queues deliveries from the log,
+/// waking when `bus` sees new events) and its delivery worker; deliveries reach
+/// public addresses and what `allowed` names.
+pub fn start(db: Database, bus: &EventBus, settings: WebhookSettings, allowed: AllowList) {
+    let queued = consumer::run(db.clone(), Arc::new(WebhookConsumer), bus.head());
+    start_worker(db, queued, settings, allowed);
+}
+
+/// Starts a delivery worker that wakes whenever `queued` (the webhook consumer's
+/// checkpoint) moves.
+pub fn start_worker(
+    db: Database,
+    queued: watch::Receiver<i64>,
+    settings: WebhookSettings,
+    allowed: AllowList,
+) {
     let client = match reqwest::Client::builder()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout)
@@ -85,8 +98,7 @@ pub fn start_worker(db: Database, bus: EventBus, settings: WebhookSettings, allo
         retries: Mutex::new(BTreeSet::new()),
         finished: Notify::new(),
     });
-    let events = bus.subscribe();
-    tokio::spawn(worker.run(events));
+    tokio::spawn(worker.run(queued));
 }
 
 struct Worker {
@@ -115,8 +127,10 @@ enum Outcome {
 }
 
 impl Worker {
-    async fn run(self: Arc<Self>, mut events: broadcast::Receiver<Arc<crate::events::bus::BusEvent>>) {
+    async fn run(self: Arc<Self>, mut queued: watch::Receiver<i64>) {
         tracing::info!("webhooks: delivery worker started");
+        // Whether the consumer still runs; without it the worker keeps polling.
+        let mut consumer_runs = true;
         loop {
             let started = Instant::now();
             locked(&self.retries).retain(|due| *due > started);
@@ -128,13 +142,7 @@ impl Worker {
                 .copied()
                 .map_or(started + POLL_INTERVAL, |due| due.min(started + POLL_INTERVAL));
             tokio::select! {
-                received = events.recv() => {
-                    if let Err(broadcast::error::RecvError::Closed) = received {
-                        // The bus is gone; keep polling without it.
-                        events = broadcast::channel(1).1;
-                        tokio::time::sleep_until(deadline).await;
-                    }
-                }
+                changed = queued.changed(), if consumer_runs => consumer_runs = changed.is_ok(),
                 () = self.finished.notified() => {}
                 () = tokio::time::sleep_until(deadline) => {}
             }
