@@ -20,13 +20,15 @@ const PAGE: &str = r#"query Page { therapy(slug: "prolotherapy") {
 } }"#;
 
 /// Everything a front-end lists: each must stay exactly what the database says.
-const WATCHED: [&str; 6] = [
+const WATCHED: [&str; 7] = [
     PAGE,
     "{ therapies(first: 20) { totalCount edges { node { slug name } } } }",
     "{ conditions(first: 20) { edges { node { slug name therapies { note therapy { name } } } } } }",
     "{ practitioners { edges { node { name therapies { name } } } } }",
     "{ faqs(first: 50) { edges { node { question } } } }",
     r#"{ condition(slug: "knee-pain") { name } notYet: condition(slug: "not-yet") { name } }"#,
+    r#"{ therapy(slug: "prolotherapy") { lastReviewed reviewedBy { name } citations { locator citation { title } }
+        benefits { citations { citation { title } } } structuredData } }"#,
 ];
 
 fn url(app: &TestApp) -> String {
@@ -359,6 +361,28 @@ async fn every_kind_of_write_evicts_what_it_changes() {
             json!({ "id": therapy }),
         )
         .await;
+    })
+    .await;
+    check_after(&app, "a source renamed and published", async || {
+        let sources = editor(&app, "{ citations(stage: DRAFT, search: \"primary care\") { nodes { id version } } }", json!({})).await;
+        let source = &sources["citations"]["nodes"][0];
+        editor(&app, "mutation($id: ID!, $v: Int!) { updateCitation(id: $id, expectedVersion: $v, input: { title: \"Prolotherapy in primary care (review)\" }) { id } }", json!({ "id": source["id"], "v": source["version"] })).await;
+        editor(&app, "mutation($id: ID!) { publishCitation(id: $id) { id } }", json!({ "id": source["id"] })).await;
+    })
+    .await;
+    check_after(&app, "a benefit citing a new source, published", async || {
+        let created = editor(&app, "mutation { createCitation(input: { title: \"New trial\", authors: [\"A B\"], publisher: \"J\", pubmedId: \"123\" }) { id } }", json!({})).await;
+        let source = &created["createCitation"]["id"];
+        editor(&app, "mutation($id: ID!) { publishCitation(id: $id) { id } }", json!({ "id": source })).await;
+        let page = editor(&app, "query($id: ID!) { therapy(id: $id, stage: DRAFT) { benefits { id } } }", json!({ "id": therapy })).await;
+        let benefit = &page["therapy"]["benefits"][0]["id"];
+        editor(&app, "mutation($b: ID!, $c: ID!) { cite(input: { claimType: BENEFIT, claimId: $b, citationId: $c }) { id } }", json!({ "b": benefit, "c": source })).await;
+        editor(&app, "mutation($id: ID!) { publishBenefit(id: $id) { id } }", json!({ "id": benefit })).await;
+    })
+    .await;
+    check_after(&app, "a review recorded and published", async || {
+        let person = editor(&app, "{ practitioners(first: 1) { nodes { id } } }", json!({})).await;
+        app.data(As::Admin, "mutation($t: ID!, $p: ID!) { recordReview(input: { subjectType: THERAPY, subjectId: $t, reviewerId: $p, reviewedOn: \"2026-11-25\" }, publish: true) { id } }", json!({ "t": therapy, "p": person["practitioners"]["nodes"][0]["id"] })).await;
     })
     .await;
     check_after(&app, "the therapy deleted", async || {
