@@ -12,7 +12,10 @@ use crate::helpers::{As, TestApp, prolotherapy_id};
 /// The part of the schema.org vocabulary the page uses (schema.org 29.x): each
 /// type's supertype, and the properties it adds with their expected types.
 /// Data types: Text, URL, Date, DateTime.
-const VOCABULARY: &[(&str, &str, &[(&str, &[&str])])] = &[
+/// A property and the types its values may have.
+type Property = (&'static str, &'static [&'static str]);
+
+const VOCABULARY: &[(&str, &str, &[Property])] = &[
     (
         "Thing",
         "",
