@@ -25,21 +25,34 @@ pub const DECLARATION: Declaration = Declaration {
 
 super::document::document!(therapy, DECLARATION, rich text: Summary => SummaryHtml, SummaryText);
 
-/// Practical facts about a course of treatment; every number is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+// Declared once: this type is the domain's, the seed file's, and the API's output
+// (`TreatmentFacts`) and input (`TreatmentFactsInput`).
+/// Practical facts about a course of treatment. Numbers are null where unknown;
+/// as an input, the full set (fields left out are unknown).
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Deserialize, async_graphql::SimpleObject, async_graphql::InputObject,
+)]
+#[graphql(input_name = "TreatmentFactsInput")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TreatmentFacts {
+    /// How many treatments most patients need.
     pub typical_sessions: Option<i32>,
     pub min_sessions: Option<i32>,
     pub max_sessions: Option<i32>,
+    /// Weeks between treatments (about a month is 4).
     pub session_interval_weeks: Option<i32>,
+    /// How long one procedure takes, in minutes.
     pub procedure_minutes_min: Option<i32>,
     pub procedure_minutes_max: Option<i32>,
+    /// When a repeat treatment may be needed, in months after the course.
     pub repeat_after_months_min: Option<i32>,
     pub repeat_after_months_max: Option<i32>,
     #[serde(default)]
+    #[graphql(default)]
     pub insurance_coverage: InsuranceCoverage,
+    /// Why insurance does or does not pay, in the clinic's words.
     pub insurance_note: Option<String>,
+    /// The decade the therapy was first used, as its first year (1930 for the 1930s).
     pub first_used_decade: Option<i32>,
 }
 

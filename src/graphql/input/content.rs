@@ -10,48 +10,13 @@ use crate::content::practitioner::{NewPractitioner, PractitionerChanges};
 use crate::content::therapy::{NewTherapy, TherapyChanges, TreatmentFacts};
 use crate::graphql::context::parse_id;
 use crate::graphql::error::ApiResult;
-use crate::graphql::object::{InsuranceCoverage, Suitability};
+use crate::graphql::object::Suitability;
 
 fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
-
-/// The full set of treatment facts; fields left out are unknown (null).
-#[derive(InputObject, Debug, Clone, Default)]
-pub struct TreatmentFactsInput {
-    pub typical_sessions: Option<i32>,
-    pub min_sessions: Option<i32>,
-    pub max_sessions: Option<i32>,
-    pub session_interval_weeks: Option<i32>,
-    pub procedure_minutes_min: Option<i32>,
-    pub procedure_minutes_max: Option<i32>,
-    pub repeat_after_months_min: Option<i32>,
-    pub repeat_after_months_max: Option<i32>,
-    #[graphql(default)]
-    pub insurance_coverage: InsuranceCoverage,
-    pub insurance_note: Option<String>,
-    pub first_used_decade: Option<i32>,
-}
-
-impl From<TreatmentFactsInput> for TreatmentFacts {
-    fn from(f: TreatmentFactsInput) -> Self {
-        Self {
-            typical_sessions: f.typical_sessions,
-            min_sessions: f.min_sessions,
-            max_sessions: f.max_sessions,
-            session_interval_weeks: f.session_interval_weeks,
-            procedure_minutes_min: f.procedure_minutes_min,
-            procedure_minutes_max: f.procedure_minutes_max,
-            repeat_after_months_min: f.repeat_after_months_min,
-            repeat_after_months_max: f.repeat_after_months_max,
-            insurance_coverage: f.insurance_coverage,
-            insurance_note: f.insurance_note,
-            first_used_decade: f.first_used_decade,
-        }
     }
 }
 
@@ -63,7 +28,7 @@ pub struct CreateTherapyInput {
     /// Markdown.
     #[graphql(default)]
     pub summary: String,
-    pub facts: Option<TreatmentFactsInput>,
+    pub facts: Option<TreatmentFacts>,
 }
 
 impl From<CreateTherapyInput> for NewTherapy {
@@ -72,7 +37,7 @@ impl From<CreateTherapyInput> for NewTherapy {
             slug: i.slug,
             name: i.name,
             summary: i.summary,
-            facts: i.facts.unwrap_or_default().into(),
+            facts: i.facts.unwrap_or_default(),
         }
     }
 }
@@ -83,7 +48,7 @@ pub struct UpdateTherapyInput {
     pub name: Option<String>,
     pub summary: Option<String>,
     /// Replaces all treatment facts at once.
-    pub facts: Option<TreatmentFactsInput>,
+    pub facts: Option<TreatmentFacts>,
 }
 
 impl From<UpdateTherapyInput> for TherapyChanges {
@@ -92,7 +57,7 @@ impl From<UpdateTherapyInput> for TherapyChanges {
             slug: i.slug,
             name: i.name,
             summary: i.summary,
-            facts: i.facts.map(Into::into),
+            facts: i.facts,
         }
     }
 }

@@ -1,13 +1,12 @@
 //! The `Therapy` type: the root of a clinic page.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::therapy::Model;
 
-use super::{
-    Benefit, Faq, InsuranceCoverage, Practitioner, RichText, Stage, Suitability, TherapyCondition,
-    TherapySection,
-};
+pub use crate::content::therapy::TreatmentFacts;
+
+use super::{Benefit, Faq, Practitioner, RichText, Stage, Suitability, TherapyCondition, TherapySection};
 use crate::graphql::context::loaders;
 use crate::graphql::error::ApiResult;
 use crate::graphql::loader::StagedId;
@@ -18,28 +17,6 @@ impl Therapy {
     fn key(&self) -> StagedId {
         StagedId::new(self.0.id, self.0.stage)
     }
-}
-
-/// Practical facts about a course of treatment. Numbers are null where unknown.
-#[derive(SimpleObject)]
-pub struct TreatmentFacts {
-    /// How many treatments most patients need.
-    pub typical_sessions: Option<i32>,
-    pub min_sessions: Option<i32>,
-    pub max_sessions: Option<i32>,
-    /// Weeks between treatments (about a month is 4).
-    pub session_interval_weeks: Option<i32>,
-    /// How long one procedure takes, in minutes.
-    pub procedure_minutes_min: Option<i32>,
-    pub procedure_minutes_max: Option<i32>,
-    /// When a repeat treatment may be needed, in months after the course.
-    pub repeat_after_months_min: Option<i32>,
-    pub repeat_after_months_max: Option<i32>,
-    pub insurance_coverage: InsuranceCoverage,
-    /// Why insurance does or does not pay, in the clinic's words.
-    pub insurance_note: Option<String>,
-    /// The decade the therapy was first used, as its first year (1930 for the 1930s).
-    pub first_used_decade: Option<i32>,
 }
 
 /// A therapy the clinic offers, with everything its page shows.
@@ -68,20 +45,7 @@ impl Therapy {
     }
 
     async fn facts(&self) -> TreatmentFacts {
-        let m = &self.0;
-        TreatmentFacts {
-            typical_sessions: m.typical_sessions,
-            min_sessions: m.min_sessions,
-            max_sessions: m.max_sessions,
-            session_interval_weeks: m.session_interval_weeks,
-            procedure_minutes_min: m.procedure_minutes_min,
-            procedure_minutes_max: m.procedure_minutes_max,
-            repeat_after_months_min: m.repeat_after_months_min,
-            repeat_after_months_max: m.repeat_after_months_max,
-            insurance_coverage: m.insurance_coverage,
-            insurance_note: m.insurance_note.clone(),
-            first_used_decade: m.first_used_decade,
-        }
+        TreatmentFacts::of(&self.0)
     }
 
     /// The page's sections, in order.
