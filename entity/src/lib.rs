@@ -12,6 +12,7 @@ pub mod content_event;
 pub mod enums;
 pub mod event_checkpoint;
 pub mod faq;
+pub mod feed_entry;
 pub mod limits;
 pub mod practitioner;
 pub mod review;

@@ -16,6 +16,7 @@ mod m20261127_000003_snapshot_versions;
 mod m20261127_000004_citations;
 mod m20261127_000005_reviews;
 mod m20261128_000001_event_checkpoints;
+mod m20261128_000002_feed_index;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_citations::Migration),
             Box::new(m20261127_000005_reviews::Migration),
             Box::new(m20261128_000001_event_checkpoints::Migration),
+            Box::new(m20261128_000002_feed_index::Migration),
         ]
     }
 }

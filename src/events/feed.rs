@@ -24,7 +24,8 @@ use uuid::Uuid;
 
 use super::visibility::{self, PUBLISHED_STAGE_ACTIONS, Timelines};
 use crate::content::{ContentError, Result, Stage, registry, snapshot};
-use crate::log;
+use crate::db::Database;
+use crate::log::{self, Consumer, checkpoint, consumer};
 
 /// Largest number of changes one call returns.
 pub const MAX_CHANGES: u64 = 500;
@@ -99,8 +100,64 @@ fn decode(cursor: &str) -> Result<Position> {
     position.ok_or_else(|| log::BadCursor::on("since").into())
 }
 
+/// The feed's index of the log, a durable consumer (its checkpoint is `feed`):
+/// for each document, its last published-stage event and the last at which it
+/// became public or stopped being so. The feed places documents from it.
+pub struct FeedIndex;
+
+/// The name of the index's checkpoint.
+const INDEX: &str = "feed";
+
+#[async_trait::async_trait]
+impl Consumer for FeedIndex {
+    fn name(&self) -> &'static str {
+        INDEX
+    }
+
+    async fn consume(
+        &self,
+        db: &sea_orm::DatabaseExecutor<'_>,
+        events: &[log::Event],
+    ) -> std::result::Result<(), sea_orm::DbErr> {
+        use entity::feed_entry::{ActiveModel, Column as Entry, Entity as Entries};
+        use sea_orm::ActiveValue::Set;
+        use sea_orm::sea_query::OnConflict;
+        let published_stage = events
+            .iter()
+            .filter(|e| e.stage == Stage::Published && PUBLISHED_STAGE_ACTIONS.contains(&e.action));
+        for event in published_stage {
+            let current = Entries::find_by_id(event.document_id).one(db).await?;
+            if current.as_ref().is_some_and(|c| c.last_seq >= event.seq) {
+                continue; // handled already
+            }
+            let (was_public, last_flip) = current.map_or((false, 0), |c| (c.public, c.last_flip));
+            let public = event.action == entity::EventAction::Published;
+            let row = ActiveModel {
+                document_id: Set(event.document_id),
+                document_type: Set(event.document_type),
+                last_seq: Set(event.seq),
+                last_flip: Set(if public == was_public {
+                    last_flip
+                } else {
+                    event.seq
+                }),
+                public: Set(public),
+            };
+            Entries::insert(row)
+                .on_conflict(
+                    OnConflict::column(Entry::DocumentId)
+                        .update_columns([Entry::LastSeq, Entry::LastFlip, Entry::Public])
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Changes to the public view after `since` (from the start when `None`).
-pub async fn changes(db: &DatabaseConnection, since: Option<&str>, first: u64) -> Result<Feed> {
+pub async fn changes(db: &Database, since: Option<&str>, first: u64) -> Result<Feed> {
     if !(1..=MAX_CHANGES).contains(&first) {
         return Err(ContentError::invalid(
             "first",
@@ -111,9 +168,12 @@ pub async fn changes(db: &DatabaseConnection, since: Option<&str>, first: u64) -
         Some(cursor) => decode(cursor)?,
         None => Position { seq: 0, after: None },
     };
+    // The index first takes in every event committed so far, so a read right
+    // after a write is never behind it.
+    consumer::catch_up(db, &FeedIndex).await?;
     // One snapshot for the horizon and every row read, so the page shows the
     // content exactly as it stood at the horizon.
-    let txn = read_snapshot(db).await?;
+    let txn = read_snapshot(db.conn()).await?;
     let feed = page(&txn, from, first).await?;
     txn.commit().await?;
     Ok(feed)
@@ -132,9 +192,10 @@ async fn read_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
 }
 
 async fn page(db: &DatabaseTransaction, from: Position, first: u64) -> Result<Feed> {
-    // Every event up to the newest committed one is visible (appends are ordered
-    // by commit), so reading up to it can never skip one that commits later.
-    let horizon = log::last_seq(db).await?;
+    use entity::feed_entry::{Column as Entry, Entity as Entries};
+    // The index has taken in every event up to its checkpoint, and no later one:
+    // that is the horizon (events committed since are served next time).
+    let horizon = checkpoint::get(db, INDEX).await?.unwrap_or(0);
     // Only events after `low` can place a document after `from`.
     let low = if from.after.is_some() {
         from.seq.saturating_sub(1)
@@ -143,32 +204,30 @@ async fn page(db: &DatabaseTransaction, from: Position, first: u64) -> Result<Fe
     };
 
     // Documents whose own published copy changed.
-    let touched: Vec<(DocumentType, Uuid, i64)> = Entity::find()
+    let touched: Vec<(DocumentType, Uuid, i64)> = Entries::find()
         .select_only()
-        .columns([Column::DocumentType, Column::DocumentId])
-        .column_as(Column::Seq.max(), "seq")
-        .filter(Column::Seq.gt(low))
-        .filter(Column::Seq.lte(horizon))
-        .filter(Column::Stage.eq(Stage::Published))
-        .filter(Column::Action.is_in(PUBLISHED_STAGE_ACTIONS))
-        .group_by(Column::DocumentType)
-        .group_by(Column::DocumentId)
+        .columns([Entry::DocumentType, Entry::DocumentId, Entry::LastSeq])
+        .filter(Entry::LastSeq.gt(low))
+        .filter(Entry::LastSeq.lte(horizon))
         .into_tuple()
         .all(db)
         .await?;
     let mut placed: HashMap<Key, i64> = touched.iter().map(|&(t, id, seq)| ((t, id), seq)).collect();
 
-    // Therapies, conditions and practitioners that became public or stopped being so.
-    let ends: HashSet<Uuid> = touched
-        .iter()
+    // Documents others hang on (therapies, conditions…) that became public or
+    // stopped being so.
+    let flips: Vec<(DocumentType, Uuid, i64)> = Entries::find()
+        .select_only()
+        .columns([Entry::DocumentType, Entry::DocumentId, Entry::LastFlip])
+        .filter(Entry::LastFlip.gt(low))
+        .filter(Entry::LastFlip.lte(horizon))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let flipped: HashMap<Uuid, i64> = flips
+        .into_iter()
         .filter(|(t, _, _)| registry::has_dependants(*t))
-        .map(|&(_, id, _)| id)
-        .collect();
-    let timelines = Timelines::load(db, &ends, horizon).await?;
-    let flipped: HashMap<Uuid, i64> = ends
-        .iter()
-        .map(|&id| (id, timelines.last_flip(id)))
-        .filter(|&(_, flip)| flip > low)
+        .map(|(_, id, flip)| (id, flip))
         .collect();
 
     // The published rows of everything placed, and of everything hanging on a flipped end.

@@ -794,3 +794,40 @@ async fn a_cursor_inside_one_events_changes_gives_the_same_page_every_time_and_o
     let (from_old, _, _) = replay(&app, Store::new(), Some(old), 100).await;
     assert_eq!(comparable(&from_old), public_view(&app).await);
 }
+
+#[tokio::test]
+async fn the_feed_is_placed_by_a_durable_consumer_of_the_log_and_rebuilds_from_it() {
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    let app = TestApp::new().await;
+    let therapy = crate::helpers::prolotherapy_id(&app).await;
+    unpublish_therapy(&app, &therapy).await;
+    publish_therapy(&app, &therapy).await;
+    let (first, cursor, changes) = replay(&app, Store::new(), None, 7).await;
+    // The index took in the whole log, and keeps its place in `event_checkpoint`.
+    let conn = app.db().conn();
+    let head = clinic_content_api::log::last_seq(conn).await.unwrap();
+    let at = clinic_content_api::log::checkpoint::get(conn, "feed")
+        .await
+        .unwrap();
+    assert_eq!(at, Some(head));
+    assert!(
+        !entity::feed_entry::Entity::find()
+            .all(conn)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Thrown away, it is rebuilt from the log on the next read, to the same feed.
+    entity::feed_entry::Entity::delete_many()
+        .exec(conn)
+        .await
+        .unwrap();
+    conn.execute_unprepared("UPDATE event_checkpoint SET seq = 0 WHERE consumer = 'feed'")
+        .await
+        .unwrap();
+    let (again, again_cursor, again_changes) = replay(&app, Store::new(), None, 7).await;
+    assert_eq!(again, first);
+    assert_eq!(again_changes, changes);
+    assert_eq!(again_cursor, cursor);
+}

@@ -475,6 +475,7 @@ const SERVER_WRITTEN: &[(&str, &str)] = &[
     ("therapy_condition", "suitability"),
     ("claim_citation", "claim_type"),
     ("review", "subject_type"),
+    ("feed_entry", "document_type"),
     ("content_event", "document_type"),
     ("content_event", "action"),
     ("content_event", "snapshot"),

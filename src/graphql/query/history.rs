@@ -141,7 +141,7 @@ impl HistoryQuery {
     ) -> ApiResult<ChangeFeed> {
         let first = u64::try_from(first.unwrap_or(100))
             .map_err(|_| ApiError::bad_input("first", "must be positive"))?;
-        let feed = feed::changes(database(ctx)?.conn(), since.as_deref(), first).await?;
+        let feed = feed::changes(database(ctx)?, since.as_deref(), first).await?;
         let loaders = loaders(ctx)?;
         loaders.note(Stage::Published, [Dependency::Feed]);
         loaders.reads.mark_volatile();
