@@ -430,6 +430,15 @@ pub async fn of_claims(
         .collect())
 }
 
+/// Where a reader finds a source: its DOI resolved, else PubMed, else its page.
+pub fn link(source: &Model) -> Option<String> {
+    match (&source.doi, &source.pubmed_id, &source.url) {
+        (Some(doi), _, _) => Some(format!("https://doi.org/{doi}")),
+        (None, Some(pmid), _) => Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")),
+        (None, None, url) => url.clone(),
+    }
+}
+
 /// A page of citations at a stage, by title; `search` narrows to titles,
 /// publishers, DOIs or PubMed IDs containing it.
 pub async fn list(

@@ -128,10 +128,10 @@ pub async fn record(w: &Write<'_>, input: NewReview) -> Result<Model> {
             "only therapies and conditions are reviewed",
         ));
     }
-    let exists = super::snapshot::find(w.db, input.subject_type, &[input.subject_id], Stage::Draft)
+    let missing = super::snapshot::find(w.db, input.subject_type, &[input.subject_id], Stage::Draft)
         .await?
         .is_empty();
-    if exists {
+    if missing {
         return Err(ContentError::invalid(
             "subjectId",
             format!("no {} with id {}", label(input.subject_type), input.subject_id),

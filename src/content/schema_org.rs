@@ -98,12 +98,7 @@ fn scholarly_article(source: &citation::Model) -> Value {
     if !identifiers.is_empty() {
         article["identifier"] = Value::Array(identifiers);
     }
-    let url = match (&source.doi, &source.pubmed_id, &source.url) {
-        (Some(doi), _, _) => Some(format!("https://doi.org/{doi}")),
-        (None, Some(pmid), _) => Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")),
-        (None, None, url) => url.clone(),
-    };
-    if let Some(url) = url {
+    if let Some(url) = super::citation::link(source) {
         article["url"] = json!(url);
     }
     article

@@ -67,7 +67,7 @@ impl Citation {
 
     /// Where a reader finds the source: its DOI resolved, else PubMed, else `url`.
     async fn link(&self) -> Option<String> {
-        link(&self.0)
+        domain::link(&self.0)
     }
 
     /// A short remark for readers, such as what the study found.
@@ -89,15 +89,6 @@ impl Citation {
 
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
-    }
-}
-
-/// Where a reader finds a source: its DOI resolved, else PubMed, else its page.
-pub fn link(source: &citation::Model) -> Option<String> {
-    match (&source.doi, &source.pubmed_id, &source.url) {
-        (Some(doi), _, _) => Some(format!("https://doi.org/{doi}")),
-        (None, Some(pmid), _) => Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")),
-        (None, None, url) => url.clone(),
     }
 }
 

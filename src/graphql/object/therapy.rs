@@ -133,13 +133,18 @@ impl Therapy {
             .load_one(self.key())
             .await?
             .unwrap_or_default();
-        let mut conditions = Vec::new();
-        for link in &links {
-            let key = StagedId::new(link.condition_id, stage);
-            if let Some(condition) = loaders.condition.load_one(key).await? {
-                conditions.push((condition, link.suitability));
-            }
-        }
+        // Asked for together, so the loader reads them in one batch.
+        let found = futures_util::future::try_join_all(links.iter().map(|link| {
+            loaders
+                .condition
+                .load_one(StagedId::new(link.condition_id, stage))
+        }))
+        .await?;
+        let conditions: Vec<_> = found
+            .into_iter()
+            .zip(&links)
+            .filter_map(|(condition, link)| Some((condition?, link.suitability)))
+            .collect();
         let page = schema_org::TherapyPage {
             therapy: &self.0,
             review: latest.as_ref().map(|r| (r, reviewer.as_ref())),
