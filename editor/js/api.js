@@ -112,6 +112,11 @@ export async function signOut() {
   try { await auth('sign-out', 'POST', {}); } finally { remember({}); }
 }
 
+/** Who an invitation is for ({email, name, role, expiresAt}); ApiError NOT_FOUND when expired or used. */
+export async function inviteDetails(code) {
+  return auth(`invite/${encodeURIComponent(code)}`, 'GET');
+}
+
 /** Sets the password of an invited person (the code from the invite link) and signs them in. */
 export async function acceptInvite(code, password) {
   return remember(await auth('accept-invite', 'POST', { code, password }));
