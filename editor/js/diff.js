@@ -177,3 +177,12 @@ export function docRoute(type, id, snap) {
   if (snap?.therapyId) return { path: `therapies/${snap.therapyId}`, label: 'the therapy' };
   return { path: 'therapies', label: 'the therapies' };
 }
+
+/** One version on its own: field and value. */
+export function contentTable(snap, fields, caption = null) {
+  return h('table', { class: 'diff content' },
+    caption ? h('caption', {}, caption) : null,
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, 'Value'))),
+    h('tbody', {}, fieldsOf(snap, null, fields).map((f) => h('tr', {},
+      h('th', { scope: 'row' }, f.label), h('td', { class: 'value' }, formatValue(snap?.[f.name]))))));
+}

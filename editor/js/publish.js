@@ -154,7 +154,7 @@ async function run(mutation, vars, box, name, doneWord) {
 /** The dialog both actions share: load, show, confirm, run. */
 function stageDialog({ title, name, intro, build, action, actionClass, doneWord }) {
   return dialog(title, (close) => {
-    const body = h('div', { class: 'publish-body', 'aria-live': 'polite' }, h('p', {}, 'Loading the draft and the published copy…'));
+    const body = h('div', { class: 'publish-body', tabindex: '0', role: 'region', 'aria-label': 'Changes', 'aria-live': 'polite' }, h('p', {}, 'Loading the draft and the published copy…'));
     const problem = h('div', {});
     const go = h('button', { type: 'button', class: actionClass, disabled: true }, action);
     const cancel = h('button', { type: 'button', autofocus: true, onclick: () => close(false) }, 'Cancel');
@@ -163,7 +163,7 @@ function stageDialog({ title, name, intro, build, action, actionClass, doneWord 
       go.disabled = true;
       go.textContent = `${action}…`;
       if (await run(vars.mutation, vars.args, problem, name, doneWord)) close(true);
-      else { go.textContent = action; cancel.textContent = 'Close'; cancel.focus(); }
+      else { go.textContent = action; go.disabled = Boolean(problem.querySelector('.blockers')); cancel.textContent = 'Close'; cancel.focus(); }
     });
     build().then((result) => {
       replace(body, intro, result.content);

@@ -3,7 +3,7 @@
 import { gql } from '../api.js';
 import { alertError, announce, dialog, h, replace, when } from '../dom.js';
 import { canEdit } from '../roles.js';
-import { diffTable, humanize, docName, docRoute, typeWord, actionWord } from '../diff.js';
+import { changedFields, contentTable, diffTable, humanize, docName, docRoute, typeWord, actionWord } from '../diff.js';
 
 const PAGE = 30;
 const QUERY = `query($id: ID!, $first: Int, $after: String) { history(id: $id, first: $first, after: $after) {
@@ -89,10 +89,15 @@ export default async function render(main, { id }) {
       const draft = currentDraft();
       const differs = rev.changedFields.filter((f) => !['version', 'updatedAt', 'createdAt', 'publishedAt', 'stage'].includes(f));
       const restorable = canEdit() && !(draft && differs.length === 0);
-      replace(detail, title, who,
-        h('h3', {}, prev ? `What changed since version ${prev.version}` : 'Content of this revision'),
-        diffTable(prev?.snapshot ?? null, rev.snapshot, null,
-          { beforeLabel: prev ? `Version ${prev.version}` : 'Before', afterLabel: `Version ${rev.version}`, onlyChanged: Boolean(prev) }),
+      let what;
+      if (rev.action === 'DELETED') what = [h('h3', {}, 'What it held when deleted'), contentTable(rev.snapshot)];
+      else if (!prev) what = [h('h3', {}, 'Content of this revision'), contentTable(rev.snapshot)];
+      else if (!changedFields(prev.snapshot, rev.snapshot).length) what = [h('h3', {}, 'What changed'), h('p', {}, `The content is the same as in version ${prev.version}.`)];
+      else {
+        what = [h('h3', {}, `What changed since version ${prev.version}`),
+          diffTable(prev.snapshot, rev.snapshot, null, { beforeLabel: `Version ${prev.version}`, afterLabel: `Version ${rev.version}`, onlyChanged: true })];
+      }
+      replace(detail, title, who, what,
         h('h3', {}, 'Compared with the current draft'),
         !draft ? h('p', {}, 'The document has no draft now (it was deleted). Restoring brings it back.')
           : differs.length === 0 ? h('p', {}, 'The current draft has the same content as this revision.')
