@@ -75,10 +75,10 @@ function conflictView(fields, mine, theirs, saver, again) {
       return h('fieldset', { class: 'merge' },
         h('legend', {}, row.label),
         diffTable({ v: row.theirs }, { v: row.mine }, [{ name: 'v', label: row.label }],
-          { beforeLabel: `Saved by ${who}`, afterLabel: 'Yours (not saved)' }),
+          { beforeLabel: `Saved by ${who}`, afterLabel: 'Yours (not saved)', lineWords: ['Only in theirs: ', 'Only in yours: '], changedWord: 'Differs' }),
         h('div', { class: 'actions' },
-          h('button', { type: 'button', onclick: choose('mine') }, 'Keep mine'),
-          h('button', { type: 'button', onclick: choose('theirs') }, 'Take theirs')),
+          h('button', { type: 'button', onclick: choose('mine') }, 'Keep mine', h('span', { class: 'visually-hidden' }, ` (${row.label})`)),
+          h('button', { type: 'button', onclick: choose('theirs') }, 'Take theirs', h('span', { class: 'visually-hidden' }, ` (${row.label})`))),
         h('div', { class: 'field' }, h('label', { for: id }, `Merged ${row.label.toLowerCase()}`), input));
     });
     const saveMerged = () => {
@@ -89,11 +89,12 @@ function conflictView(fields, mine, theirs, saver, again) {
       }
       close(values);
     };
-    return h('div', { class: 'conflict' },
+    // Focus starts on the explanation, so it is read first.
+    return h('div', {}, h('div', { class: 'conflict' },
       again ? h('p', { class: 'notice error' }, 'It was saved again while you were merging. Here is the newest version.') : null,
-      h('p', {}, `${who} saved a newer version${at} (version ${theirs.version}) while you were editing. `,
+      h('p', { tabindex: '-1', autofocus: true }, `${who} saved a newer version${at} (version ${theirs.version}) while you were editing. `,
         'Your text is kept. For each difference below, keep yours, take theirs, or edit the merged value; then save.'),
-      list.length ? parts : h('p', {}, 'Your text and theirs are the same now; saving keeps it.'),
+      list.length ? parts : h('p', {}, 'Your text and theirs are the same now; saving keeps it.')),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'primary', onclick: saveMerged }, 'Save merged'),
         h('button', { type: 'button', onclick: () => close(null) }, 'Cancel')));

@@ -92,15 +92,15 @@ export function lineDiff(a, b) {
 const isLong = (text) => text.includes('\n') || text.length > 120;
 
 /** One line of a line diff: removed and added lines say so in words. */
-function line(op, text) {
+function line(op, text, words) {
   const shown = text === '' ? '\u00a0' : text;
-  if (op === 'del') return h('del', { class: 'line' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, '− '), h('span', { class: 'visually-hidden' }, 'Removed: '), shown);
-  if (op === 'add') return h('ins', { class: 'line' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, '+ '), h('span', { class: 'visually-hidden' }, 'Added: '), shown);
+  if (op === 'del') return h('del', { class: 'line' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, '− '), h('span', { class: 'visually-hidden' }, words[0]), shown);
+  if (op === 'add') return h('ins', { class: 'line' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, '+ '), h('span', { class: 'visually-hidden' }, words[1]), shown);
   return h('span', { class: 'line' }, shown);
 }
 
 /** The two cells of a row: long text with the changed lines marked on each side. */
-function cells(a, b, changed) {
+function cells(a, b, changed, words) {
   const left = formatValue(a);
   const right = formatValue(b);
   if (!changed || !(isLong(left) || isLong(right)) || a == null || b == null) {
@@ -108,16 +108,19 @@ function cells(a, b, changed) {
   }
   const ops = lineDiff(left, right);
   return [
-    h('td', { class: 'value lines' }, ops.filter((o) => o.op !== 'add').map((o) => line(o.op, o.text))),
-    h('td', { class: 'value lines' }, ops.filter((o) => o.op !== 'del').map((o) => line(o.op, o.text))),
+    h('td', { class: 'value lines' }, ops.filter((o) => o.op !== 'add').map((o) => line(o.op, o.text, words))),
+    h('td', { class: 'value lines' }, ops.filter((o) => o.op !== 'del').map((o) => line(o.op, o.text, words))),
   ];
 }
 
 /** A table comparing `before` and `after` field by field. `fields`: [{name, label}]
  *  or every content key. Options: `beforeLabel`, `afterLabel`, `caption`,
- *  `onlyChanged` (leave out rows that are the same). `before` null means "new". */
+ *  `onlyChanged` (leave out rows that are the same), `lineWords` and `changedWord`
+ *  (for comparisons that are not before/after). `before` null means "new". */
 export function diffTable(before, after, fields, options = {}) {
   const { beforeLabel = 'Before', afterLabel = 'After', caption = null, onlyChanged = false } = options;
+  // How a screen reader hears lines only on one side, and the status of a changed row.
+  const { lineWords = ['Removed: ', 'Added: '], changedWord = 'Changed' } = options;
   const rows = [];
   for (const field of fieldsOf(before, after, fields)) {
     const a = before?.[field.name];
@@ -125,10 +128,10 @@ export function diffTable(before, after, fields, options = {}) {
     const changed = !same(a, b);
     if (onlyChanged && !changed) continue;
     let status = 'Same';
-    if (changed) status = before == null ? 'New' : after == null ? 'Removed' : 'Changed';
+    if (changed) status = before == null ? 'New' : after == null ? 'Removed' : changedWord;
     rows.push(h('tr', { class: changed ? 'changed' : 'same' },
       h('th', { scope: 'row' }, field.label),
-      cells(a, b, changed && before != null && after != null),
+      cells(a, b, changed && before != null && after != null, lineWords),
       h('td', { class: 'status' }, h('span', { class: `badge ${changed ? 'changed' : ''}` }, status))));
   }
   if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: '4' }, 'No differences.')));
