@@ -153,6 +153,7 @@ async function run(mutation, vars, box, name, doneWord) {
 
 /** The dialog both actions share: load, show, confirm, run. */
 function stageDialog({ title, name, intro, build, action, actionClass, doneWord }) {
+  // Escape resolves undefined: that is "not done" too.
   return dialog(title, (close) => {
     const body = h('div', { class: 'publish-body', tabindex: '0', role: 'region', 'aria-label': 'Changes', 'aria-live': 'polite' }, h('p', {}, 'Loading the draft and the published copy…'));
     const problem = h('div', {});
@@ -174,7 +175,7 @@ function stageDialog({ title, name, intro, build, action, actionClass, doneWord 
       alertError(e.message);
     });
     return h('div', {}, body, problem, h('div', { class: 'actions' }, go, cancel));
-  });
+  }).then((done) => done === true);
 }
 
 /** Shows the draft beside the published copy and publishes on confirmation;
