@@ -79,13 +79,19 @@ export function formMessage() {
 export function showError(e, fields, top) {
   const name = (e.field || '').split('.').pop();
   const target = e.code === 'BAD_USER_INPUT' && fields[name];
+  // The field's own name in front of the message is clear from where it is shown.
+  let message = e.message;
   if (target) {
-    target.error(e.message);
+    message = message.replace(new RegExp(`^${name}: `), '');
+    message = message.charAt(0).toUpperCase() + message.slice(1);
+  }
+  if (target) {
+    target.error(message);
     target.focus();
   } else {
-    top.set(e.message);
+    top.set(message);
   }
-  alertError(e.message);
+  alertError(message);
 }
 
 /** Runs `work` with the form's submit button disabled and the form busy. */
@@ -133,12 +139,15 @@ export function confirm(title, message, yes, danger = true) {
       h('button', { type: 'button', autofocus: danger, onclick: () => close(false) }, 'Cancel')))).then(Boolean);
 }
 
-/** A table with a caption (visually hidden when `hideCaption`), column headers and rows of cells. */
+/** A table with a caption (visually hidden when `hideCaption`), column headers
+ *  and rows of cells, in a box that scrolls sideways on narrow screens (focusable,
+ *  so the keyboard can scroll it too). */
 export function table(caption, headers, rows, hideCaption = false) {
-  return h('table', {},
-    h('caption', { class: hideCaption ? 'visually-hidden' : null }, caption),
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows));
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+    h('table', {},
+      h('caption', { class: hideCaption ? 'visually-hidden' : null }, caption),
+      h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows)));
 }
 
 /** A status badge: text first, the colour only repeats it. */

@@ -17,7 +17,7 @@ function statusBadge(p) {
   if (p.status === 'DISABLED') return badge('Disabled', 'off');
   const expired = p.inviteExpiresAt && new Date(p.inviteExpiresAt) < new Date();
   return [badge(expired ? 'Invitation expired' : 'Invited', expired ? 'off' : 'waiting'),
-    p.inviteExpiresAt && !expired ? h('div', { class: 'small' }, `Link valid until ${when(p.inviteExpiresAt)}`) : null];
+    p.inviteExpiresAt && !expired ? h('div', { class: 'subline' }, `Link valid until ${when(p.inviteExpiresAt)}`) : null];
 }
 
 /** The invitation link, shown once, with what to do with it. */
@@ -46,7 +46,7 @@ function personFields(person = null) {
 
 export default async function render(main) {
   const top = formMessage();
-  const list = h('div', { class: 'table-wrap' });
+  const list = h('div', {});
   main.replaceChildren(
     h('h1', {}, 'People'),
     h('p', {}, 'Who can sign in to the editor, and what each person may do.'),
@@ -111,7 +111,7 @@ export default async function render(main) {
       h('td', {}, roleName(p.role)),
       h('td', {}, statusBadge(p)),
       h('td', {}, p.lastSignInAt ? when(p.lastSignInAt) : 'Never'),
-      h('td', { class: 'row-actions' },
+      h('td', { class: 'cell-actions' },
         h('button', { type: 'button', 'data-key': `${p.id}:edit`, onclick: () => edit(p) }, 'Change', who.cloneNode(true)),
         me ? null : h('button', { type: 'button', 'data-key': `${p.id}:reinvite`, onclick: () => reinvite(p) }, 'Send a new invite', who.cloneNode(true)),
         me ? null : h('button', { type: 'button', class: p.status === 'DISABLED' ? null : 'danger', 'data-key': `${p.id}:toggle`, onclick: () => toggle(p) },

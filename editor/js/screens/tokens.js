@@ -27,7 +27,7 @@ function tokenFields() {
 
 export default async function render(main) {
   const top = formMessage();
-  const list = h('div', { class: 'table-wrap' });
+  const list = h('div', {});
   main.replaceChildren(
     h('h1', {}, 'API tokens'),
     h('p', {}, 'Tokens let the website, apps and scripts use the content. Each has a role, like a person. Revoke a token the moment it is no longer needed or may have leaked.'),
@@ -62,8 +62,8 @@ export default async function render(main) {
     h('th', { scope: 'row' }, t.name),
     h('td', {}, roleName(t.role)),
     h('td', {}, when(t.createdAt)),
-    h('td', {}, t.revokedAt ? [badge('Revoked', 'off'), h('div', { class: 'small' }, when(t.revokedAt))] : badge('In use', 'ok')),
-    h('td', { class: 'row-actions' }, t.revokedAt ? null
+    h('td', {}, t.revokedAt ? [badge('Revoked', 'off'), h('div', { class: 'subline' }, when(t.revokedAt))] : badge('In use', 'ok')),
+    h('td', { class: 'cell-actions' }, t.revokedAt ? null
       : h('button', { type: 'button', class: 'danger', 'data-key': `${t.id}:revoke`, onclick: () => revoke(t) },
         'Revoke', h('span', { class: 'visually-hidden' }, ` ${t.name}`))));
 

@@ -103,8 +103,8 @@ function deliveryLog(hook) {
     replace(box,
       h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => load().then(() => announce('Delivery log refreshed.')) }, 'Refresh')),
       list.length
-        ? h('div', { class: 'table-wrap' }, table(`Latest deliveries to ${hook.url}`,
-          ['Event', 'Status', 'Attempts', 'Last answer', 'Created', 'Sent', 'Actions'], list.map(row), true))
+        ? table(`Latest deliveries to ${hook.url}`,
+          ['Event', 'Status', 'Attempts', 'Last answer', 'Created', 'Sent', 'Actions'], list.map(row), true)
         : h('p', {}, 'Nothing has been sent to this webhook yet.'));
   }
   return details;
