@@ -25,11 +25,14 @@ function rows(fields, mine, theirs) {
       const b = mine[field.name] ?? {};
       for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
         if (!same(a[key], b[key])) {
-          out.push({ name: `${field.name}.${key}`, label: `${field.label}: ${humanize(key)}`, kind: typeof (a[key] ?? b[key]) === 'number' ? 'number' : 'text', theirs: a[key], mine: b[key], parent: field.name, key });
+          const v = a[key] ?? b[key];
+          const kind = typeof v === 'number' ? 'number' : /^[A-Z][A-Z_]+$/.test(v ?? '') ? 'enum' : 'text';
+          out.push({ name: `${field.name}.${key}`, label: `${field.label}: ${humanize(key)}`, kind, theirs: a[key], mine: b[key], parent: field.name, key });
         }
       }
     } else if (!same(theirs[field.name], mine[field.name])) {
-      out.push({ ...field, theirs: theirs[field.name], mine: mine[field.name] });
+      const list = Array.isArray(theirs[field.name]) || Array.isArray(mine[field.name]);
+      out.push({ ...field, theirs: list ? theirs[field.name] ?? [] : theirs[field.name], mine: list ? mine[field.name] ?? [] : mine[field.name], list });
     }
   }
   return out;
@@ -38,10 +41,13 @@ function rows(fields, mine, theirs) {
 /** The editable merged value of one row, prefilled with the person's text. */
 function mergedInput(row, id) {
   const value = row.mine ?? '';
+  if (row.list) return h('textarea', { id, rows: '5', 'aria-describedby': `${id}-hint` }, value.join('\n'));
   if (row.kind === 'markdown') return h('textarea', { id, rows: '8' }, String(value));
-  if (row.kind === 'enum' && row.options) {
-    return h('select', { id }, row.options.map((o) => {
-      const [v, label] = typeof o === 'string' ? [o, formatValue(o)] : [o.value, o.label];
+  if (row.kind === 'enum') {
+    // Without a list of choices, the choice is between the two versions.
+    const options = row.options ?? [...new Set([row.theirs, row.mine].filter((v) => v != null))];
+    return h('select', { id }, options.map((o) => {
+      const [v, label] = Array.isArray(o) ? o : typeof o === 'string' ? [o, formatValue(o)] : [o.value, o.label];
       return h('option', { value: v, selected: v === value }, label);
     }));
   }
@@ -50,12 +56,15 @@ function mergedInput(row, id) {
 }
 
 const read = (row, input) => {
+  if (row.list) return input.value.split('\n').map((l) => l.trim()).filter(Boolean);
   if (row.kind === 'number') return input.value === '' ? null : Number(input.value);
   if (row.kind === 'date' || row.kind === 'enum') return input.value === '' ? null : input.value;
   return input.value;
 };
 
-const set = (row, input, value) => { input.value = value == null ? '' : String(value); };
+const set = (row, input, value) => {
+  input.value = value == null ? '' : row.list ? value.join('\n') : String(value);
+};
 
 /** The conflict view; resolves to the merged values, or null when cancelled. */
 function conflictView(fields, mine, theirs, saver, again) {
@@ -79,7 +88,8 @@ function conflictView(fields, mine, theirs, saver, again) {
         h('div', { class: 'actions' },
           h('button', { type: 'button', onclick: choose('mine') }, 'Keep mine', h('span', { class: 'visually-hidden' }, ` (${row.label})`)),
           h('button', { type: 'button', onclick: choose('theirs') }, 'Take theirs', h('span', { class: 'visually-hidden' }, ` (${row.label})`))),
-        h('div', { class: 'field' }, h('label', { for: id }, `Merged ${row.label.toLowerCase()}`), input));
+        h('div', { class: 'field' }, h('label', { for: id }, `Merged ${row.label.toLowerCase()}`),
+          row.list ? h('p', { class: 'hint', id: `${id}-hint` }, 'One per line.') : null, input));
     });
     const saveMerged = () => {
       const values = { ...mine };
