@@ -21,14 +21,41 @@ const SECRET_PREFIX: &str = "cca_";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     Public,
-    Token { id: Uuid, name: String, role: Role },
+    Token {
+        id: Uuid,
+        name: String,
+        role: Role,
+    },
+    /// A person signed in to the editor, acting through one of their sessions.
+    Person {
+        id: Uuid,
+        session_id: Uuid,
+        name: String,
+        role: Role,
+    },
+}
+
+/// What a non-public identity holds, which may be revoked or end while a
+/// socket that opened with it is still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Token(Uuid),
+    Session(Uuid),
 }
 
 impl Identity {
     pub fn role(&self) -> Option<Role> {
         match self {
             Self::Public => None,
-            Self::Token { role, .. } => Some(*role),
+            Self::Token { role, .. } | Self::Person { role, .. } => Some(*role),
+        }
+    }
+
+    pub fn credential(&self) -> Option<Credential> {
+        match self {
+            Self::Public => None,
+            Self::Token { id, .. } => Some(Credential::Token(*id)),
+            Self::Person { session_id, .. } => Some(Credential::Session(*session_id)),
         }
     }
 
@@ -99,6 +126,17 @@ pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> Re
 pub async fn is_active(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, AuthError> {
     let token = Entity::find_by_id(id).one(db).await?;
     Ok(token.is_some_and(|t| t.revoked_at.is_none()))
+}
+
+/// Whether a token is not revoked, or a session has not ended or expired.
+pub async fn still_valid(db: &impl ConnectionTrait, credential: Credential) -> Result<bool, AuthError> {
+    match credential {
+        Credential::Token(id) => is_active(db, id).await,
+        Credential::Session(id) => crate::people::is_live(db, id).await.map_err(|err| match err {
+            crate::people::PeopleError::Database(err) => AuthError::Database(err),
+            other => AuthError::Database(DbErr::Custom(other.to_string())),
+        }),
+    }
 }
 
 /// Creates a token and returns it with its secret, which is shown this once and never stored.

@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use crate::config::{Cli, Command, ServeArgs, TokenCommand};
 use crate::db::Database;
 use crate::server::{self, AppState};
-use crate::{auth, content, graphql, seed, transfer};
+use crate::{auth, content, graphql, people, seed, transfer};
 
 pub type CommandResult = Result<(), Box<dyn Error + Send + Sync>>;
 
@@ -46,6 +46,45 @@ pub async fn run(cli: Cli) -> CommandResult {
                 token.role, token.id
             );
             println!("{secret}");
+            Ok(())
+        }
+        Command::Invite {
+            email,
+            name,
+            role,
+            base_url,
+            editor_path,
+            again,
+        } => {
+            let made = if again {
+                let email = people::normalize_email(&email)?;
+                let known = people::list(db.conn())
+                    .await?
+                    .into_iter()
+                    .find(|p| p.email == email);
+                let Some(person) = known else {
+                    return Err(format!("nobody with the email {email} is invited or signed up").into());
+                };
+                people::reinvite(db.conn(), person.id).await?
+            } else {
+                people::invite(db.conn(), &email, &name, role).await?
+            };
+            eprintln!(
+                "invited {} <{}> as {:?}; the link works once, until {} (shown only now):",
+                made.person.name,
+                made.person.email,
+                made.person.role,
+                made.person
+                    .invite_expires_at
+                    .map(|at| at.to_rfc3339())
+                    .unwrap_or_default(),
+            );
+            println!(
+                "{}{}/#/invite/{}",
+                base_url.trim_end_matches('/'),
+                editor_path.trim_end_matches('/'),
+                made.code
+            );
             Ok(())
         }
         Command::Token(TokenCommand::List) => {
@@ -112,7 +151,9 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
     if let Some(secret) = first_token {
         eprintln!(
             "\nFirst start: created an admin token. It is shown only this once; keep it safe:\n\n    {secret}\n\n\
-             Send it as `Authorization: Bearer {secret}`. Create more with `clinic-content-api token create`.\n"
+             Send it as `Authorization: Bearer {secret}`. Create more with `clinic-content-api token create`.\n\n\
+             For the web editor, invite yourself (prints a link to set your password):\n    \
+             cargo run --release -- invite --email you@clinic.example --name \"Your Name\" --role admin\n"
         );
     }
     let signal = server::shutdown_signal();

@@ -58,6 +58,28 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Invite someone to the web editor: prints the link that sets their
+    /// password (shown this once; it works for seven days).
+    Invite {
+        #[arg(long)]
+        email: String,
+        /// How history and the editor name them.
+        #[arg(long)]
+        name: String,
+        /// preview, editor, reviewer or admin.
+        #[arg(long)]
+        role: entity::Role,
+        /// The server's address as the person's browser reaches it.
+        #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://127.0.0.1:8000")]
+        base_url: String,
+        /// Where the editor is served (as `EDITOR_PATH` for `serve`).
+        #[arg(long, env = "EDITOR_PATH", default_value = "/editor")]
+        editor_path: String,
+        /// For someone already invited or signed up (a forgotten password): a new
+        /// link; their password and sessions end.
+        #[arg(long)]
+        again: bool,
+    },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
     /// Write all content (both stages, ids, versions) and its whole history to
@@ -158,6 +180,19 @@ pub struct ServeArgs {
     /// How often each instance checks for reviews that have fallen due, in seconds.
     #[arg(long, env = "REVIEW_CHECK_SECS", default_value_t = 3600)]
     pub review_check_secs: u64,
+
+    /// Where the web editor is served; `off` turns it off.
+    #[arg(long, env = "EDITOR_PATH", default_value = "/editor")]
+    pub editor_path: String,
+
+    /// Hours an editor's sign-in session lasts.
+    #[arg(long, env = "SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_hours: u64,
+
+    /// Mark the session cookie `Secure` on every answer, not only on those to
+    /// requests a proxy forwarded over HTTPS (`X-Forwarded-Proto: https`).
+    #[arg(long, env = "SESSION_COOKIE_SECURE", default_value_t = false)]
+    pub session_cookie_secure: bool,
 
     /// Bytes of whole public answers each instance keeps in memory (0 turns the response cache off).
     #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
@@ -302,6 +337,36 @@ impl WebSocketArgs {
 }
 
 impl ServeArgs {
+    /// `EDITOR_PATH` as a route: `/editor`, `/staff/editor`; `off` is none.
+    fn editor_path(&self) -> Result<Option<String>, String> {
+        let path = self.editor_path.trim().trim_end_matches('/');
+        if path.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        let plain = path.starts_with('/')
+            && path.len() > 1
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b))
+            && !path.contains("//");
+        let taken = [
+            "/graphql",
+            "/graphiql",
+            "/auth",
+            "/healthz",
+            "/readyz",
+            "/metrics",
+        ]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+        if !plain || taken {
+            return Err(format!(
+                "EDITOR_PATH {path:?} must be a path like /editor (letters, digits, -, _ and /), not one the API uses"
+            ));
+        }
+        Ok(Some(path.to_owned()))
+    }
+
     /// The HTTP server's settings; fails when the manifest cannot be read or is malformed.
     pub fn http_settings(&self) -> Result<crate::server::HttpSettings, String> {
         use std::time::Duration;
@@ -322,6 +387,12 @@ impl ServeArgs {
                 require_for_publishing: self.require_review_for_publishing,
             },
             review_check: Duration::from_secs(self.review_check_secs.max(1)),
+            staff: crate::server::StaffSettings {
+                session_lasts: chrono::Duration::hours(self.session_hours as i64),
+                always_secure_cookie: self.session_cookie_secure,
+                ..crate::server::StaffSettings::default()
+            },
+            editor_path: self.editor_path()?,
             body_limit_bytes: self.body_limit_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             cors_allowed_origins: self.cors_allowed_origins.clone(),

@@ -30,9 +30,11 @@ pub mod graphql;
 pub mod log;
 /// Prometheus metrics kept by the request pipeline, the query guard and sockets.
 pub mod observe;
+/// The clinic's staff: invitations, argon2id passwords, sign-in sessions and their throttle.
+pub mod people;
 /// The default content (the prolotherapy page) and its loader.
 pub mod seed;
-/// The axum router: GraphQL over HTTP and WebSocket, health and metrics, middleware, shutdown.
+/// The axum router: GraphQL over HTTP and WebSocket, the editor and sign-in, health and metrics, middleware, shutdown.
 pub mod server;
 /// Structured logging.
 pub mod telemetry;

@@ -3,10 +3,12 @@
 //! endpoints each have a module below.
 
 mod documents;
+pub mod editor;
 mod graphql_http;
 mod health;
 mod http_cache;
 mod persisted;
+pub mod staff;
 mod websocket;
 
 use std::sync::Arc;
@@ -32,6 +34,7 @@ use tracing::Level;
 pub use self::graphql_http::{GRAPHQL_RESPONSE_JSON, MediaType};
 pub use self::http_cache::CacheSettings;
 pub use self::persisted::Manifest;
+pub use self::staff::StaffSettings;
 pub use self::websocket::WebSocketSettings;
 use crate::auth;
 use crate::cache::{CacheBudgets, Caches, ReadSet};
@@ -76,6 +79,10 @@ pub struct HttpSettings {
     pub review_rules: crate::content::review::ReviewRules,
     /// How often this instance records reviews that have fallen due.
     pub review_check: Duration,
+    /// Staff sign-in: session length, cookie, throttle.
+    pub staff: StaffSettings,
+    /// Where the web editor is served (`/editor`); `None` turns it off.
+    pub editor_path: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -96,6 +103,8 @@ impl Default for HttpSettings {
             review_rules: crate::content::review::ReviewRules::default(),
             review_check: Duration::from_secs(3600),
             caches: CacheBudgets::default(),
+            staff: StaffSettings::default(),
+            editor_path: Some(editor::DEFAULT_PATH.to_owned()),
         }
     }
 }
@@ -126,6 +135,8 @@ pub struct AppState {
     /// Flips to `true` when the server begins to shut down; sockets close then.
     shutdown: Arc<watch::Sender<bool>>,
     review_check: Duration,
+    /// Staff sign-in settings and this instance's throttle of failed sign-ins.
+    pub staff: Arc<staff::Staff>,
 }
 
 impl AppState {
@@ -155,6 +166,12 @@ impl AppState {
             webhook_allow_list: settings.webhook_allow_list.clone(),
             parse_lane: parse_lane.clone(),
             review_rules: settings.review_rules,
+            editor_path: crate::graphql::EditorPath(
+                settings
+                    .editor_path
+                    .clone()
+                    .unwrap_or_else(|| editor::DEFAULT_PATH.to_owned()),
+            ),
         };
         let caches = Arc::new(Caches::new(settings.caches, &metrics));
         let subscribers = Subscribers::new();
@@ -189,6 +206,7 @@ impl AppState {
             production: settings.production,
             shutdown: Arc::new(watch::channel(false).0),
             review_check: settings.review_check,
+            staff: staff::new_staff(settings.staff.clone()),
         }
     }
 
@@ -251,9 +269,20 @@ impl AppState {
         reads: Arc<ReadSet>,
     ) -> Result<async_graphql::Response, ApiError> {
         let identity = auth::authenticate(self.db.conn(), authorization).await?;
+        Ok(self.execute_as(identity, request, reads).await)
+    }
+
+    /// Runs one GraphQL request as `identity` (already authenticated), with fresh
+    /// loaders, noting in `reads` what it read of the published content.
+    pub async fn execute_as(
+        &self,
+        identity: auth::Identity,
+        request: async_graphql::Request,
+        reads: Arc<ReadSet>,
+    ) -> async_graphql::Response {
         let loaders = Loaders::with_cache(&self.db, self.caches.objects().cloned(), reads);
         let request = request.data(identity).data(loaders);
-        Ok(self.schema.execute(request).await)
+        self.schema.execute(request).await
     }
 
     /// Tells open WebSockets to close (with a close frame) because the server stops.
@@ -263,13 +292,18 @@ impl AppState {
 }
 
 /// The whole application as a router: `/graphql` (POST and GET queries, GET
-/// GraphiQL, WebSocket upgrades), GraphiQL's files under `/graphiql/`, `/healthz`,
-/// `/readyz` and `/metrics`.
+/// GraphiQL, WebSocket upgrades), GraphiQL's files under `/graphiql/`, the web
+/// editor (`/editor/`) and its sign-in (`/auth/…`), `/healthz`, `/readyz` and `/metrics`.
 pub fn app(state: AppState, settings: &HttpSettings) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .merge(graphiql::routes())
+        .merge(staff::routes());
+    if let Some(path) = &settings.editor_path {
+        router = router.merge(editor::routes(path));
+    }
+    router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -357,7 +391,8 @@ async fn graphql_get(State(state): State<AppState>, request: axum::extract::Requ
             .headers
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().map(str::to_owned).map_err(|_| ()));
-        return websocket::upgrade(state, upgrade, protocol, authorization).await;
+        let session = staff::session_cookie(&parts.headers);
+        return websocket::upgrade(state, upgrade, protocol, authorization, session).await;
     }
     let query_string = parts.uri.query().unwrap_or("");
     let wants_page = parts
@@ -387,7 +422,13 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    // With the peer's address, which the sign-in throttle counts by.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves until `signal` resolves; then closes open WebSockets (with a close

@@ -40,7 +40,7 @@ impl TextLimit {
     }
 }
 
-const fn varchar(table: &'static str, column: &'static str, max_chars: usize) -> TextLimit {
+pub(crate) const fn varchar(table: &'static str, column: &'static str, max_chars: usize) -> TextLimit {
     TextLimit {
         table,
         column,
@@ -137,5 +137,7 @@ pub const ALL: &[TextLimit] = &[
     THERAPY_CONDITION_NOTE,
     API_TOKEN_NAME,
     CONTENT_EVENT_ACTOR_NAME,
+    crate::person::EMAIL,
+    crate::person::NAME,
     WEBHOOK_URL,
 ];

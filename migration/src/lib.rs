@@ -17,6 +17,7 @@ mod m20261127_000004_citations;
 mod m20261127_000005_reviews;
 mod m20261128_000001_event_checkpoints;
 mod m20261128_000002_feed_index;
+mod m20261129_000001_people;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_reviews::Migration),
             Box::new(m20261128_000001_event_checkpoints::Migration),
             Box::new(m20261128_000002_feed_index::Migration),
+            Box::new(m20261129_000001_people::Migration),
         ]
     }
 }

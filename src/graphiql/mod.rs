@@ -187,20 +187,24 @@ pub fn page(request_headers: &HeaderMap) -> Response {
 /// WebSockets to the page's host as `'self'`. Anything else in a `Host` (spaces,
 /// semicolons) could add directives, so it is left out.
 fn content_security_policy(host: Option<&str>) -> String {
-    let plain = |host: &str| {
-        !host.is_empty()
-            && host.len() <= 260
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
-    };
-    match host.filter(|host| plain(host)) {
+    match plain_host(host) {
         Some(host) => format!(
             concat!(policy!(), "; connect-src 'self' ws://{host} wss://{host}"),
             host = host
         ),
         None => POLICY_WITHOUT_WEBSOCKETS.to_owned(),
     }
+}
+
+/// The `Host` when it is a plain `host[:port]`, safe to write into a policy.
+pub(crate) fn plain_host(host: Option<&str>) -> Option<&str> {
+    host.filter(|host| {
+        !host.is_empty()
+            && host.len() <= 260
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
+    })
 }
 
 #[cfg(test)]

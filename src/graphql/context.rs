@@ -102,6 +102,11 @@ pub fn actor(ctx: &Context<'_>) -> Actor {
             token_id: Some(*id),
             name: name.clone(),
         },
+        // A person's changes carry their name; the log's token id stays empty.
+        Identity::Person { name, .. } => Actor {
+            token_id: None,
+            name: name.clone(),
+        },
     }
 }
 

@@ -35,6 +35,18 @@ pub struct SchemaSettings {
     pub parse_lane: limits::ParseLane,
     /// When reviews fall due, and whether publishing waits for them.
     pub review_rules: crate::content::review::ReviewRules,
+    /// Where the web editor is served, for the links in invitations.
+    pub editor_path: EditorPath,
+}
+
+/// Where the web editor is served (`/editor`), for the links in invitations.
+#[derive(Debug, Clone)]
+pub struct EditorPath(pub String);
+
+impl Default for EditorPath {
+    fn default() -> Self {
+        Self(crate::server::editor::DEFAULT_PATH.to_owned())
+    }
 }
 
 /// The schema, with the database every resolver reaches through the context and
@@ -57,6 +69,7 @@ pub fn build_schema(
     .data(metrics.clone())
     .data(settings.webhook_allow_list.clone())
     .data(settings.review_rules)
+    .data(settings.editor_path.clone())
     .extension(session::SessionCheck);
     let guard = limits::QueryGuard::new(settings.limits.clone(), metrics)
         .with_parse_lane(settings.parse_lane.clone());

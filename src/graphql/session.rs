@@ -34,14 +34,15 @@ impl Extension for SessionCheck {
             .session_data
             .get(&TypeId::of::<Identity>())
             .and_then(|data| data.downcast_ref::<Identity>());
-        if let Some(Identity::Token { id, .. }) = session_identity {
+        if let Some(credential) = session_identity.and_then(Identity::credential) {
             let db = ctx
                 .data::<Database>()
                 .map_err(|_| ServerError::new("the schema was built without a database", None))?;
-            let refused = match auth::is_active(db.conn(), *id).await {
+            let refused = match auth::still_valid(db.conn(), credential).await {
                 Ok(true) => None,
                 Ok(false) => Some(ApiError::Unauthenticated(
-                    "the token this connection was opened with has been revoked".to_owned(),
+                    "the token this connection was opened with has been revoked, or its session has ended"
+                        .to_owned(),
                 )),
                 Err(err) => Some(ApiError::from(err)),
             };

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::context::{database, identity, parse_ids, stage};
 use super::error::ApiError;
 use super::object::{ContentEvent, DocumentType, Stage};
-use crate::auth::{self, Identity};
+use crate::auth::{self, Credential};
 use crate::content::validate;
 use crate::db::Database;
 use crate::events::Subscribers;
@@ -73,18 +73,18 @@ impl Drop for Running {
     }
 }
 
-/// The token a subscription was opened with, re-checked as it runs.
+/// The token or session a subscription was opened with, re-checked as it runs.
 struct TokenWatch {
     _running: Running,
-    token: Option<Uuid>,
+    token: Option<Credential>,
     db: Database,
     every: tokio::time::Interval,
 }
 
 impl TokenWatch {
     async fn still_valid(&self) -> bool {
-        let Some(id) = self.token else { return true };
-        match auth::is_active(self.db.conn(), id).await {
+        let Some(credential) = self.token else { return true };
+        match auth::still_valid(self.db.conn(), credential).await {
             Ok(active) => active,
             // A database hiccup is no reason to drop a subscriber; try again next time.
             Err(err) => {
@@ -131,10 +131,7 @@ impl SubscriptionRoot {
             .map(HashSet::from_iter);
         let watch = TokenWatch {
             _running: Running::start(ctx)?,
-            token: match identity(ctx) {
-                Identity::Token { id, .. } => Some(*id),
-                Identity::Public => None,
-            },
+            token: identity(ctx).credential(),
             db: database(ctx).map_err(async_graphql::Error::from)?.clone(),
             every: tokio::time::interval_at(tokio::time::Instant::now() + TOKEN_RECHECK, TOKEN_RECHECK),
         };

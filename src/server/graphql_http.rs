@@ -14,7 +14,6 @@ use serde_json::{Map, Value};
 use super::AppState;
 use super::http_cache::{self, Cacheability};
 use super::persisted::PersistedError;
-use crate::auth::AuthError;
 use crate::cache::{Answer, AnswerKey, ReadSet};
 use crate::graphql::error::ApiError;
 use crate::graphql::limits::{self, ExecutionStarted, LIMIT_CODES};
@@ -259,7 +258,9 @@ pub async fn respond(
             return plain_error(media, bad.status, "BAD_REQUEST", &bad.message);
         }
     };
-    let public = !headers.contains_key(header::AUTHORIZATION);
+    // A session acts only with its CSRF header; a cookie alone is the public.
+    let public =
+        !headers.contains_key(header::AUTHORIZATION) && !headers.contains_key(super::staff::CSRF_HEADER);
     if let Err(err) = state.persisted.resolve(&mut request, public) {
         state.metrics.request(None, Outcome::Refused, started.elapsed());
         let status = match (&err, media) {
@@ -315,16 +316,12 @@ pub async fn respond(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let authorization = match headers.get(header::AUTHORIZATION).map(|v| v.to_str()) {
-        None => None,
-        Some(Ok(value)) => Some(value),
-        Some(Err(_)) => return unauthenticated(media, ApiError::from(AuthError::Malformed)),
-    };
+    let identity = super::staff::identify(state, headers).await;
     let execution = Arc::new(ExecutionStarted::default());
     let request = request.data(execution.clone());
     let reads = Arc::new(ReadSet::default());
-    let response = match state.execute_noting(authorization, request, reads.clone()).await {
-        Ok(response) => response,
+    let response = match identity {
+        Ok(identity) => state.execute_as(identity, request, reads.clone()).await,
         Err(err @ ApiError::Unauthenticated(_)) => {
             state
                 .metrics
@@ -348,9 +345,9 @@ pub async fn respond(
     state
         .metrics
         .request(operation_name.as_deref(), outcome, started.elapsed());
-    let cacheability = match (authorization, operation, outcome) {
-        (Some(_), _, _) => Cacheability::Private,
-        (None, Some(OperationType::Query), Outcome::Ok) => Cacheability::Public,
+    let cacheability = match (public, operation, outcome) {
+        (false, _, _) => Cacheability::Private,
+        (true, Some(OperationType::Query), Outcome::Ok) => Cacheability::Public,
         _ => Cacheability::NoStore,
     };
     let Some((status, body)) = encode(executed, response, media) else {

@@ -14,10 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::sync::{Mutex, OwnedSemaphorePermit};
-use uuid::Uuid;
 
 use super::AppState;
-use crate::auth::{self, Identity};
+use crate::auth::{self, Credential, Identity};
 use crate::graphql::error::ApiError;
 use crate::graphql::loader::Loaders;
 use crate::graphql::subscription::{SubscriptionSlots, TOKEN_RECHECK};
@@ -60,12 +59,14 @@ mod close {
 
 /// Upgrades `GET /graphql` to a GraphQL WebSocket. A token in the upgrade's
 /// `Authorization` header is checked now (a bad one is answered 401); one sent
-/// in `connection_init` replaces it.
+/// in `connection_init` replaces it. A session cookie on the upgrade acts only
+/// when `connection_init` brings its CSRF token (`{"csrfToken": "…"}`).
 pub async fn upgrade(
     state: AppState,
     upgrade: WebSocketUpgrade,
     protocol: Protocols,
     authorization: Option<Result<String, ()>>,
+    session: Option<String>,
 ) -> Response {
     let identity = match authorization {
         None => Identity::Public,
@@ -97,7 +98,7 @@ pub async fn upgrade(
         // default 128 KiB each way; they grow for a large message and shrink back.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| serve(state, socket, protocol, identity, permit))
+        .on_upgrade(move |socket| serve(state, socket, protocol, identity, session, permit))
 }
 
 /// How the input side of a socket ended.
@@ -111,6 +112,7 @@ async fn serve(
     socket: WebSocket,
     protocol: Protocols,
     identity: Identity,
+    session: Option<String>,
     _permit: OwnedSemaphorePermit,
 ) {
     state.metrics.websocket_opened();
@@ -138,19 +140,24 @@ async fn serve(
     };
 
     // The token the socket acts for, as set by the upgrade or `connection_init`.
-    let token: Arc<Mutex<Option<Uuid>>> = Arc::new(Mutex::new(token_of(&identity)));
+    let token: Arc<Mutex<Option<Credential>>> = Arc::new(Mutex::new(identity.credential()));
     let acknowledged = Arc::new(AtomicBool::new(false));
     let on_init = {
         let (db, token, acknowledged) = (state.db.clone(), token.clone(), acknowledged.clone());
         let slots = settings.max_subscriptions_per_socket;
+        let state = state.clone();
         move |payload: serde_json::Value| async move {
-            let identity = match bearer_from_init(&payload) {
-                Some(header) => auth::authenticate(db.conn(), Some(&header))
+            let csrf = payload.get("csrfToken").and_then(serde_json::Value::as_str);
+            let identity = match (bearer_from_init(&payload), session, csrf) {
+                (Some(header), _, _) => auth::authenticate(db.conn(), Some(&header))
                     .await
                     .map_err(|err| async_graphql::Error::from(ApiError::from(err)))?,
-                None => identity,
+                (None, Some(secret), Some(csrf)) => super::staff::session_identity(&state, &secret, csrf)
+                    .await
+                    .map_err(async_graphql::Error::from)?,
+                _ => identity,
             };
-            *token.lock().await = token_of(&identity);
+            *token.lock().await = identity.credential();
             acknowledged.store(true, Ordering::Relaxed);
             let mut data = async_graphql::Data::default();
             data.insert(identity);
@@ -197,10 +204,10 @@ async fn serve(
             }
             _ = token_check.tick() => {
                 let current = *token.lock().await;
-                if let Some(id) = current
-                    && matches!(auth::is_active(state.db.conn(), id).await, Ok(false))
+                if let Some(credential) = current
+                    && matches!(auth::still_valid(state.db.conn(), credential).await, Ok(false))
                 {
-                    break Some((close::FORBIDDEN, "Forbidden: the token was revoked"));
+                    break Some((close::FORBIDDEN, "Forbidden: the token was revoked or the session ended"));
                 }
             }
             _ = shutdown.changed() => {
@@ -226,13 +233,6 @@ fn close_frame(code: u16, reason: &str) -> Message {
         code,
         reason: reason.to_owned().into(),
     }))
-}
-
-fn token_of(identity: &Identity) -> Option<Uuid> {
-    match identity {
-        Identity::Token { id, .. } => Some(*id),
-        Identity::Public => None,
-    }
 }
 
 /// `{"Authorization": "Bearer <token>"}` (any case), or `{"token": "<token>"}`.

@@ -6,6 +6,7 @@ mod condition;
 mod history;
 mod links;
 mod owned;
+mod people;
 mod practitioner;
 mod review;
 mod therapy;
@@ -26,4 +27,5 @@ pub struct MutationRoot(
     history::HistoryMutation,
     citation::CitationMutation,
     review::ReviewMutation,
+    people::PeopleMutation,
 );

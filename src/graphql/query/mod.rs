@@ -4,6 +4,7 @@ mod citation;
 mod condition;
 mod history;
 mod owned;
+mod people;
 mod practitioner;
 mod review;
 mod therapy;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     history::HistoryQuery,
     citation::CitationQuery,
     review::ReviewQuery,
+    people::PeopleQuery,
 );
 
 /// One therapy, condition or practitioner by `id` or `slug` (exactly one of them).
