@@ -9,7 +9,7 @@ const CC = 'id position locator version citation { id title authors publisher ye
 
 /** "Rabago D, Patterson JJ et al. Title. Journal, 2013." */
 export function describe(c) {
-  const authors = c.authors?.length ? `${c.authors.slice(0, 3).join(', ')}${c.authors.length > 3 ? ' et al.' : ''}. ` : '';
+  const authors = c.authors?.length ? `${c.authors.slice(0, 3).join(', ')}${c.authors.length > 3 ? ' et al. ' : '. '}` : '';
   return `${authors}${c.title}. ${c.publisher}${c.year ? `, ${c.year}` : ''}.`;
 }
 

@@ -18,7 +18,7 @@ function control(spec, value, readOnly) {
   let set = (v) => { input.value = v ?? ''; };
   switch (spec.kind) {
     case 'markdown': {
-      const md = markdownEditor({ attrs, value: value ?? '', readOnly, label: spec.label });
+      const md = markdownEditor({ attrs, value: value ?? '', readOnly });
       input = md.textarea;
       extra = md.node;
       set = (v) => { input.value = v ?? ''; md.refresh(); };
@@ -34,6 +34,8 @@ function control(spec, value, readOnly) {
     case 'enum':
       input = h('select', { ...attrs, disabled: readOnly },
         (spec.options || []).map(([v, label]) => h('option', { value: v }, label)));
+      // Nothing chosen yet: the first option, as a <select> shows it.
+      set = (v) => { input.value = v ?? ''; if (input.selectedIndex < 0) input.selectedIndex = 0; };
       break;
     case 'boolean':
       input = h('input', { ...attrs, type: 'checkbox', disabled: readOnly });
@@ -48,11 +50,14 @@ function control(spec, value, readOnly) {
       input = h('input', { ...attrs, type: 'text', readonly: readOnly, autocomplete: 'off' });
   }
   set(value);
-  const label = h('label', { for: id }, spec.label, spec.required && !readOnly ? h('span', { class: 'req' }, ' (required)') : null);
+  // The "required" mark sits outside the label so the label is just the field's name
+  // (aria-required says it to screen readers).
+  const req = spec.required && !readOnly ? h('span', { class: 'req', 'aria-hidden': 'true' }, '(required)') : null;
+  const label = h('label', { for: id }, spec.label);
   const hint = spec.hint ? h('p', { id: hintId, class: 'hint' }, spec.hint) : null;
   const node = spec.kind === 'boolean'
     ? h('div', { class: 'field check' }, input, label, hint, error)
-    : h('div', { class: `field ${spec.kind}` }, label, hint, extra || input, error);
+    : h('div', { class: `field ${spec.kind}` }, h('div', { class: 'label-row' }, label, req), hint, extra || input, error);
   return {
     node, input, get, set, spec,
     focus: () => input.focus(),
@@ -118,7 +123,8 @@ export function fieldSet(specs, values, { readOnly = false, onInput } = {}) {
   const showError = (e) => {
     const path = String(e.field || '').replace(/^input\./, '');
     const c = e.code === 'BAD_USER_INPUT' && (controls.get(path) || controls.get(path.split('.').pop()));
-    const message = String(e.message).replace(`${e.field}: `, '');
+    const bare = String(e.message).replace(`${e.field}: `, '');
+    const message = bare.charAt(0).toUpperCase() + bare.slice(1);
     if (c) {
       c.showError(message);
       c.focus();
@@ -259,11 +265,11 @@ export function docActions({ kind, id, form, published, readOnly, withChildren =
     const st = statusOf(form.version(), publishedV);
     status.replaceChildren(h('span', { class: 'visually-hidden' }, 'Status: '), badge(st));
     if (readOnly) return;
-    buttons.replaceChildren(
+    buttons.replaceChildren(...[
       kind !== 'therapyCondition' && (withChildren || st !== 'published')
         ? h('button', { type: 'button', class: 'primary', onclick: publish }, 'Publish') : null,
       kind !== 'therapyCondition' && st !== 'draft' ? h('button', { type: 'button', onclick: unpublish }, 'Unpublish') : null,
-      spec.del ? h('button', { type: 'button', class: 'danger', onclick: remove }, 'Delete') : null);
+      spec.del ? h('button', { type: 'button', class: 'danger', onclick: remove }, 'Delete') : null].filter(Boolean));
   };
   const refresh = async () => {
     try { publishedV = await publishedVersion(kind, id); } catch (e) { /* keep the old badge */ }

@@ -24,7 +24,7 @@ export const FACT_FIELDS = [
 
 export const SUITABILITY = [['RESPONDS_WELL', 'Responds well'], ['RESPONDS_POORLY', 'Responds poorly']];
 
-const slug = { name: 'slug', label: 'Web address name', kind: 'text', required: true, hint: 'Lowercase letters, digits and hyphens, as in “knee-pain”.' };
+const slug = { name: 'slug', label: 'Page address', kind: 'text', required: true, hint: 'The end of the page’s web address: lowercase letters, digits and hyphens, as in “knee-pain”.' };
 
 function names(type, input = type) {
   return {

@@ -8,12 +8,15 @@ const RENDER = 'query($m: String!) { renderMarkdown(markdown: $m) { html } }';
 
 /** `{ node, textarea }`: the textarea gets `attrs` (id, aria-describedby…);
  *  `onInput()` runs on each keystroke. */
-export function markdownEditor({ attrs, value, readOnly, onInput, label }) {
+export function markdownEditor({ attrs, value, readOnly, onInput }) {
   const textarea = h('textarea', { ...attrs, readonly: readOnly, rows: 10, spellcheck: 'true' });
   textarea.value = value;
   const body = h('div', { class: 'md-body' });
-  const preview = h('section', { class: 'md-preview', 'aria-label': `Preview of ${label}` },
-    h('p', { class: 'md-caption', 'aria-hidden': 'true' }, 'Preview'), body);
+  // Named by its visible caption only: a name holding the field's label would
+  // make "the field labelled X" ambiguous.
+  const captionId = `${attrs.id}-preview`;
+  const preview = h('section', { class: 'md-preview', 'aria-labelledby': captionId },
+    h('p', { class: 'md-caption', id: captionId }, 'Preview'), body);
   let timer = 0;
   let seq = 0;
   const render = async () => {

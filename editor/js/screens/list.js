@@ -40,7 +40,7 @@ export default async function render(main, { type }) {
       count.textContent = rows.length < drafts.totalCount
         ? `Showing ${rows.length} of ${drafts.totalCount}. Search to narrow the list.`
         : `${rows.length} ${rows.length === 1 ? 'entry' : 'entries'}${s ? ` matching “${s}”` : ''}.`;
-      replace(results, rows.length ? h('table', {},
+      replace(results, rows.length ? h('table', { class: 'data' },
         h('caption', { class: 'visually-hidden' }, k.plural),
         h('thead', {}, h('tr', {}, ['Name', 'Status', 'Last changed'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows.map((d) => h('tr', {},

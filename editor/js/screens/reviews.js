@@ -94,12 +94,12 @@ export default async function render(main) {
   const id = uid('due');
   const date = h('input', { id, type: 'date', value: inDays(30) });
   const table = h('div', {});
-  const load = async () => {
+  const load = async (say = true) => {
     try {
       const data = await gql(`query($d: NaiveDate!) { reviewsDue(before: $d) { subjectType subjectId name nextReviewDue status review { reviewer { name } reviewedOn } } }`, { d: date.value || inDays(30) });
       const rows = data.reviewsDue;
       replace(table, rows.length
-        ? h('table', {},
+        ? h('table', { class: 'data' },
           h('caption', { class: 'visually-hidden' }, `Due for review before ${day(date.value)}`),
           h('thead', {}, h('tr', {}, ['Page', 'Kind', 'Next review due', 'Status', 'Last reviewed'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, rows.map((r) => h('tr', {},
@@ -109,7 +109,7 @@ export default async function render(main) {
             h('td', {}, reviewBadge(r.status)),
             h('td', {}, r.review ? `${day(r.review.reviewedOn)} by ${r.review.reviewer?.name || 'unknown'}` : '—')))))
         : h('p', {}, 'Nothing is due for review before that date.'));
-      announce(`${rows.length} ${rows.length === 1 ? 'page is' : 'pages are'} due for review.`);
+      if (say) announce(`${rows.length} ${rows.length === 1 ? 'page is' : 'pages are'} due for review.`);
     } catch (e) {
       replace(table, h('p', { class: 'error' }, e.message));
       alertError(e.message);
@@ -119,5 +119,5 @@ export default async function render(main) {
   replace(main, h('h1', {}, 'Reviews due'),
     h('div', { class: 'field narrow' }, h('label', { for: id }, 'Due before'), date),
     table);
-  await load();
+  await load(false);
 }

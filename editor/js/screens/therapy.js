@@ -165,7 +165,8 @@ export default async function render(main, { id }) {
           return [
             h('div', { class: 'doc-actions' },
               h('a', { href: `#/conditions/${link.condition?.id}` }, 'Open the condition'),
-              readOnly ? null : h('button', { type: 'button', class: 'danger', onclick: () => unlink(c, link) }, 'Unlink')),
+              readOnly ? null : h('button', { type: 'button', class: 'danger', onclick: () => unlink(c, link) }, 'Unlink',
+                h('span', { class: 'visually-hidden' }, ` ${link.condition?.name || 'condition'}`))),
             c.form.node,
             citationsBlock({ claimType: 'THERAPY_CONDITION', claimId: link.id, citations: link.citations, readOnly, level: 4, claimName: link.condition?.name }),
           ];
