@@ -50,7 +50,9 @@ const FIRST = ['name', 'title', 'heading', 'question', 'slug', 'summary', 'descr
 /** The fields to compare: the given list, else every content key of either side. */
 export function fieldsOf(before, after, fields) {
   if (fields) return fields.map((f) => (typeof f === 'string' ? { name: f, label: humanize(f) } : { label: humanize(f.name), ...f }));
-  const names = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])].filter((n) => !META.has(n));
+  // Ids of related documents mean nothing to people (and never change): left out.
+  const names = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])]
+    .filter((n) => !META.has(n) && !/[a-z]Id$/.test(n) || n === 'pubmedId');
   const rank = (n) => (FIRST.includes(n) ? FIRST.indexOf(n) : FIRST.length);
   names.sort((a, b) => rank(a) - rank(b));
   return names.map((name) => ({ name, label: humanize(name) }));

@@ -25,7 +25,7 @@ export default async function render(main, { id }) {
   async function load(more = false) {
     const d = await gql(QUERY, { id, first: PAGE, after: more ? pageInfo.endCursor : null });
     revisions = more ? [...revisions, ...d.history.nodes] : d.history.nodes;
-    pageInfo = d.history.pageInfo;
+    pageInfo = { ...d.history.pageInfo, totalCount: d.history.totalCount };
   }
 
   /** The revision before this one at the same stage (drafts with drafts, public with public). */
@@ -62,7 +62,7 @@ export default async function render(main, { id }) {
     });
     replace(listBox,
       h('table', { class: 'revisions' },
-        h('caption', {}, `Revisions, newest first (${pageInfo && revisions.length < (pageInfo.totalCount ?? 0) ? `${revisions.length} shown` : `${revisions.length}`})`),
+        h('caption', {}, `Revisions, newest first (${revisions.length < pageInfo.totalCount ? `${revisions.length} of ${pageInfo.totalCount}` : revisions.length})`),
         h('thead', {}, h('tr', {}, ['Version', 'What happened', 'Who', 'When', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows)),
       pageInfo?.hasNextPage ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: loadMore }, 'Show older revisions')) : null);
