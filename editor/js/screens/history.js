@@ -10,6 +10,9 @@ const QUERY = `query($id: ID!, $first: Int, $after: String) { history(id: $id, f
   totalCount pageInfo { hasNextPage endCursor }
   nodes { id documentType documentId action stage version actorName occurredAt changedFields snapshot } } }`;
 
+/** A malformed id in the address is the person's link, not their input. */
+const why = (e) => (e.code === 'BAD_USER_INPUT' && e.field === 'id' ? 'this address does not point to any document.' : e.message);
+
 export default async function render(main, { id }) {
   const heading = h('h1', {}, 'History');
   const back = h('p', {});
@@ -139,8 +142,8 @@ export default async function render(main, { id }) {
     await load();
   } catch (e) {
     heading.textContent = 'History';
-    replace(top, h('p', { class: 'notice error' }, `The history could not be loaded: ${e.message}`));
-    alertError(e.message);
+    replace(top, h('p', { class: 'notice error' }, `The history could not be loaded: ${why(e)}`));
+    alertError(why(e));
     return {};
   }
   drawHeader();

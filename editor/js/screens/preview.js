@@ -91,6 +91,9 @@ function page(t, stage) {
   return h('article', { class: 'public-page', 'aria-label': `${t.name}, as the public sees it` }, h('p', { class: 'hint' }, meta), parts);
 }
 
+/** A malformed id in the address is the person's link, not their input. */
+const why = (e) => (e.code === 'BAD_USER_INPUT' && e.field === 'id' ? 'this address does not point to any document.' : e.message);
+
 export default async function render(main, { id }) {
   const heading = h('h1', {}, 'Preview');
   const notice = h('p', { class: 'notice preview-notice' });
@@ -111,8 +114,8 @@ export default async function render(main, { id }) {
     try {
       t = (await gql(QUERY, { id, stage })).therapy;
     } catch (e) {
-      replace(body, h('p', { class: 'notice error' }, `The page could not be loaded: ${e.message}`));
-      alertError(e.message);
+      replace(body, h('p', { class: 'notice error' }, `The page could not be loaded: ${why(e)}`));
+      alertError(why(e));
       return;
     }
     if (stage === 'DRAFT') {
