@@ -34,6 +34,9 @@ export default async function render(main, { type, id }) {
   if (type === 'faq') {
     extras.push(h('section', { class: 'card' }, citationsBlock({ claimType: 'FAQ', claimId: id, citations: doc.citations, readOnly, level: 2, claimName: doc.question })));
   }
+  if (type === 'citation' && doc.link) {
+    extras.push(h('p', {}, 'Readers reach this source at: ', h('span', { class: 'mono' }, doc.link)));
+  }
   if (type === 'condition') {
     extras.push(reviewPanel({ subjectType: 'CONDITION', subjectId: id, name: doc.name }));
     extras.push(h('section', { class: 'card' }, h('h2', {}, 'Therapies for this condition'),

@@ -303,7 +303,7 @@ export default async function render(main, { id }) {
 
   async function refreshBadges() {
     try { [, pub] = await load(id); } catch (e) { return; }
-    items.forEach((c) => c.badge?.());
+    items.forEach((c) => { c.badge?.(); c.actions?.refresh(); });
   }
 
   replace(main,
