@@ -80,11 +80,8 @@ export function showError(e, fields, top) {
   const name = (e.field || '').split('.').pop();
   const target = e.code === 'BAD_USER_INPUT' && fields[name];
   // The field's own name in front of the message is clear from where it is shown.
-  let message = e.message;
-  if (target) {
-    message = message.replace(new RegExp(`^${name}: `), '');
-    message = message.charAt(0).toUpperCase() + message.slice(1);
-  }
+  let message = target ? e.message.replace(new RegExp(`^${name}: `), '') : e.message;
+  message = message.charAt(0).toUpperCase() + message.slice(1);
   if (target) {
     target.error(message);
     target.focus();
@@ -125,7 +122,7 @@ export function secretBox(label, value) {
   };
   const f = field(label, input);
   f.el.classList.add('secret-field');
-  f.el.append(h('button', { type: 'button', onclick: copy }, 'Copy'));
+  f.el.append(h('button', { type: 'button', onclick: copy }, 'Copy', h('span', { class: 'visually-hidden' }, ` ${label.toLowerCase()}`)));
   return f.el;
 }
 
