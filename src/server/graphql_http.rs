@@ -435,6 +435,7 @@ fn unauthenticated(media: MediaType, err: ApiError) -> Response {
 pub fn error_response(media: MediaType, err: &ApiError) -> Response {
     let status = match err {
         ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
