@@ -111,3 +111,8 @@ export function makeReorderable(list, persist) {
   });
   return { reset: () => { saved = ids(); } };
 }
+
+/** The visible how-to for sighted keyboard and mouse users. */
+export function reorderHint() {
+  return h('p', { class: 'hint' }, 'To change the order, drag ⠿, or focus it and press Alt with ↑ or ↓.');
+}

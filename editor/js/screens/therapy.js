@@ -6,7 +6,7 @@ import { badge, changedNotice, confirm, createForm, docActions, docForm, fieldSe
 import { KINDS, SUITABILITY, loadDraft, publishedVersion, statusOf } from '../kinds.js';
 import { canEdit } from '../roles.js';
 import { citationsBlock } from '../citations.js';
-import { makeReorderable, moveHandle } from '../reorder.js';
+import { makeReorderable, moveHandle, reorderHint } from '../reorder.js';
 import { reviewPanel } from './reviews.js';
 import { navigate } from '../app.js';
 
@@ -147,7 +147,7 @@ export default async function render(main, { id }) {
     fill(doc[cfg.key]);
     listOf[cfg.key] = { fill, ul };
     return h('section', { class: 'card child-list', 'aria-labelledby': `${cfg.key}-h` },
-      h('h2', { id: `${cfg.key}-h` }, cfg.heading), ul, addButton);
+      h('h2', { id: `${cfg.key}-h` }, cfg.heading), readOnly ? null : reorderHint(), ul, addButton);
   }
 
   // --- condition links ---------------------------------------------------------
@@ -240,7 +240,7 @@ export default async function render(main, { id }) {
     fill(doc.conditions);
     listOf.conditions = { fill, ul };
     return h('section', { class: 'card child-list', 'aria-labelledby': 'conditions-h' },
-      h('h2', { id: 'conditions-h' }, 'Conditions it helps'), ul, addButton);
+      h('h2', { id: 'conditions-h' }, 'Conditions it helps'), readOnly ? null : reorderHint(), ul, addButton);
   }
 
   // --- practitioners ------------------------------------------------------------
@@ -298,7 +298,7 @@ export default async function render(main, { id }) {
     fill(people);
     listOf.practitioners = { fill, ul };
     return h('section', { class: 'card child-list', 'aria-labelledby': 'practitioners-h' },
-      h('h2', { id: 'practitioners-h' }, 'Practitioners who offer it'), ul, addButton);
+      h('h2', { id: 'practitioners-h' }, 'Practitioners who offer it'), readOnly ? null : reorderHint(), ul, addButton);
   }
 
   async function refreshBadges() {
@@ -315,36 +315,51 @@ export default async function render(main, { id }) {
     LISTS.map(ownedList), conditionList(), practitionerList());
 
   // --- others' changes ------------------------------------------------------------
+  // Refills the lists nobody is editing from a fresh read, keeping open items open.
+  const refill = async () => {
+    const [fresh, freshPub] = await load(id);
+    if (!fresh) return;
+    pub = freshPub;
+    for (const key of ['sections', 'benefits', 'faqs', 'conditions']) {
+      const lis = [...listOf[key].ul.children];
+      if (lis.some((li) => items.get(li.dataset.id)?.isDirty())) continue;
+      const open = lis.filter((li) => li.querySelector('.item-toggle[aria-expanded="true"]')).map((li) => li.dataset.id);
+      listOf[key].fill(fresh[key]);
+      open.forEach((i) => items.get(i)?.open());
+    }
+    listOf.practitioners.fill(fresh.practitioners);
+    rewatch();
+    return fresh;
+  };
+  let refillTimer = 0;
   const onChange = async (event) => {
+    const ctrl = items.get(event.documentId);
+    const who = event.actorName || 'Someone';
     if (event.documentId === id) {
       if (event.version <= form.version()) return;
-      if (event.action === 'DELETED') { notices.replaceChildren(h('p', { class: 'banner' }, `${event.actorName || 'Someone'} deleted this therapy.`)); return; }
-      const [fresh, freshPub] = await load(id);
+      if (event.action === 'DELETED') { notices.replaceChildren(h('p', { class: 'banner' }, `${who} deleted this therapy.`)); return; }
+      const fresh = await refill();
       if (!fresh) return;
-      pub = freshPub;
       if (form.isDirty()) notices.replaceChildren(changedNotice(event, doc.name));
       else { form.setDoc(fresh); title.textContent = fresh.name; actions.refresh(); }
-      // Links and order changes ride on the therapy: refill the lists nobody is editing.
-      const clean = (ul) => ![...ul.children].some((li) => items.get(li.dataset.id)?.isDirty());
-      for (const key of ['sections', 'benefits', 'faqs', 'conditions']) {
-        if (clean(listOf[key].ul)) listOf[key].fill(fresh[key]);
-      }
-      listOf.practitioners.fill(fresh.practitioners);
-      rewatch();
-      return;
-    }
-    const ctrl = items.get(event.documentId);
-    if (!ctrl || event.version <= ctrl.version()) return;
-    if (event.action === 'DELETED') {
-      if (!ctrl.isDirty()) { ctrl.li.remove(); items.delete(ctrl.id); announce(`${event.actorName || 'Someone'} deleted “${ctrl.doc && KINDS[ctrl.kind].title(ctrl.doc)}”.`); }
-      return;
-    }
-    if (ctrl.isDirty()) {
+    } else if (ctrl && (event.action === 'DELETED' || event.action === 'UNLINKED')) {
+      // A link keeps its version when it is removed, so this is not checked against ours.
+      if (ctrl.isDirty()) { ctrl.notice.replaceChildren(h('p', { class: 'banner' }, `${who} removed this from the therapy.`)); return; }
+      ctrl.li.remove();
+      items.delete(ctrl.id);
+      announce(`${who} removed “${KINDS[ctrl.kind].title(ctrl.doc)}”.`);
+    } else if (!ctrl || event.version <= ctrl.version()) {
+      // Ours, or already seen.
+    } else if (event.action === 'REORDERED') {
+      // One event per moved item: refill once they have all arrived.
+      clearTimeout(refillTimer);
+      refillTimer = setTimeout(refill, 400);
+    } else if (ctrl.isDirty()) {
       ctrl.notice.replaceChildren(changedNotice(event, KINDS[ctrl.kind].title(ctrl.form.doc())));
-      return;
+    } else {
+      const fresh = await loadDraft(ctrl.kind, ctrl.id);
+      if (fresh && !ctrl.isDirty()) ctrl.setDoc(fresh);
     }
-    const fresh = await loadDraft(ctrl.kind, ctrl.id);
-    if (fresh && !ctrl.isDirty()) ctrl.setDoc(fresh);
   };
   let stop = () => {};
   function rewatch() {
@@ -355,6 +370,6 @@ export default async function render(main, { id }) {
 
   return {
     isDirty: () => !gone && (form.isDirty() || [...items.values()].some((c) => c.isDirty())),
-    dispose: () => stop(),
+    dispose: () => { stop(); clearTimeout(refillTimer); },
   };
 }
