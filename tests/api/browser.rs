@@ -26,6 +26,8 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const CONTROL: &str = "\u{E009}";
 pub const ENTER: &str = "\u{E007}";
 pub const ESCAPE: &str = "\u{E00C}";
+pub const ALT: &str = "\u{E00A}";
+pub const ARROW_DOWN: &str = "\u{E015}";
 
 /// A Chromium session; closing it (or dropping it) ends Chromium and chromedriver.
 pub struct Browser {
@@ -130,6 +132,26 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no element in {element}"))
             .to_owned()
+    }
+
+    /// Waits until `script` returns an element (not null), and returns its reference.
+    pub async fn find(&self, what: &str, script: &str, args: Value) -> String {
+        let found = self.wait_until(what, script, args).await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: the script returned {found}, not an element"))
+            .to_owned()
+    }
+
+    /// Runs an asynchronous `script` (a function body; its last argument is the
+    /// callback to call with the result) and returns what it passed back.
+    pub async fn run_async_script(&self, script: &str, args: Value) -> Value {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/async",
+            json!({ "script": script, "args": args }),
+        )
+        .await
     }
 
     pub async fn click(&self, element: &str) {

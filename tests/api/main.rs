@@ -11,6 +11,7 @@ mod cli;
 mod delta_sync;
 mod drafts;
 mod editor;
+mod editor_browser;
 mod errors;
 mod event_log;
 mod graphiql;

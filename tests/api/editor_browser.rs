@@ -1,0 +1,456 @@
+//! The web editor in a real headless Chromium (Debian's, over chromedriver): the
+//! flows clinic staff go through, an accessibility check (axe-core) on every
+//! screen, and the screenshots in the README (`SCREENSHOTS_DIR=docs/screenshots`).
+//!
+//! The tests find things as a person does: by label, button text and heading.
+
+use std::sync::LazyLock;
+
+use serde_json::{Value, json};
+
+use crate::browser::{ALT, ARROW_DOWN, Browser};
+use crate::helpers::{As, TestApp, prolotherapy_id};
+use crate::staff::{accept, invite};
+
+/// Chromium is heavy for a two-core machine: one editor test drives it at a time.
+static ONE_AT_A_TIME: LazyLock<tokio::sync::Mutex<()>> = LazyLock::new(|| tokio::sync::Mutex::new(()));
+
+const AXE: &str = include_str!("../browser/axe-core-4.14.1.min.js");
+const PASSWORD: &str = "a long enough passphrase";
+
+/// One person's browser on the editor.
+struct Editor {
+    browser: Browser,
+    base: String,
+}
+
+impl Editor {
+    /// A browser signed in as a new person with `role`, or `None` without Chromium.
+    async fn signed_in(app: &TestApp, email: &str, name: &str, role: &str) -> Option<Self> {
+        let code = invite(app, email, name, role).await;
+        accept(app, &code).await;
+        let editor = Self::open(app).await?;
+        editor.sign_in(email).await;
+        Some(editor)
+    }
+
+    async fn open(app: &TestApp) -> Option<Self> {
+        let browser = Browser::start().await?;
+        Some(Self {
+            browser,
+            base: app.address.clone().expect("spawned app"),
+        })
+    }
+
+    async fn sign_in(&self, email: &str) {
+        self.go("sign-in").await;
+        self.heading("Sign in to the clinic editor").await;
+        self.fill("Email", email).await;
+        self.fill("Password", PASSWORD).await;
+        self.press("Sign in").await;
+        self.heading("Therapies").await;
+    }
+
+    /// Opens `#/route` and waits for the screen to be drawn.
+    async fn go(&self, route: &str) {
+        self.browser
+            .go_to(&format!("{}/editor/#/{route}", self.base))
+            .await;
+        self.settled().await;
+    }
+
+    /// Waits until the router has drawn a screen (its `<h1>` is there, nothing busy).
+    async fn settled(&self) {
+        self.browser
+            .wait_until(
+                "the screen to be drawn",
+                "const app = document.getElementById('app');
+                 return app && app.getAttribute('aria-busy') === 'false' && document.querySelector('main h1') !== null;",
+                json!([]),
+            )
+            .await;
+    }
+
+    /// Waits for the page's `<h1>` to read `text`.
+    async fn heading(&self, text: &str) {
+        self.browser
+            .wait_until(
+                &format!("the heading {text:?}"),
+                "const h = document.querySelector('main h1'); return h && h.textContent.trim() === arguments[0];",
+                json!([text]),
+            )
+            .await;
+    }
+
+    /// Waits until the page (dialogs included) shows `text`.
+    async fn sees(&self, text: &str) {
+        self.browser
+            .wait_until(
+                &format!("the text {text:?}"),
+                "return document.body.innerText.includes(arguments[0]);",
+                json!([text]),
+            )
+            .await;
+    }
+
+    /// The control labelled `label` (in the open dialog if there is one, else in
+    /// `scope`, a CSS selector, else anywhere), focused and emptied, then typed into.
+    async fn fill_in(&self, scope: Option<&str>, label: &str, text: &str) {
+        let control = self
+            .browser
+            .find(
+                &format!("a field labelled {label:?}"),
+                &format!("{FIND_ROOT}
+                 const label = [...root.querySelectorAll('label')].find(l => l.textContent.trim() === arguments[0] && l.control && l.offsetParent !== null);
+                 if (!label) return null;
+                 label.control.focus();
+                 label.control.select && label.control.select();
+                 return label.control;"),
+                json!([label, scope]),
+            )
+            .await;
+        self.browser.click(&control).await;
+        // Select all and replace, as a person would.
+        self.browser.type_keys(&[crate::browser::CONTROL], "a").await;
+        self.browser.type_keys(&[], text).await;
+    }
+
+    async fn fill(&self, label: &str, text: &str) {
+        self.fill_in(None, label, text).await;
+    }
+
+    /// Clicks the visible button reading `text` (in the open dialog if any, else
+    /// in `scope`, else anywhere).
+    async fn press_in(&self, scope: Option<&str>, text: &str) {
+        let button = self.button(scope, text).await;
+        self.browser.click(&button).await;
+    }
+
+    async fn press(&self, text: &str) {
+        self.press_in(None, text).await;
+    }
+
+    async fn button(&self, scope: Option<&str>, text: &str) -> String {
+        self.browser
+            .find(
+                &format!("a button {text:?}"),
+                &format!(
+                    "{FIND_ROOT}
+                 return [...root.querySelectorAll('button, a')].find(b =>
+                   b.textContent.trim() === arguments[0] && b.offsetParent !== null && !b.disabled) || null;"
+                ),
+                json!([text, scope]),
+            )
+            .await
+    }
+
+    /// Whether a visible button reading `text` is on the page now.
+    async fn has_button(&self, text: &str) -> bool {
+        self.browser
+            .run_script(
+                "return [...document.querySelectorAll('button')].some(b => b.textContent.trim() === arguments[0] && b.offsetParent !== null);",
+                json!([text]),
+            )
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    /// Runs axe-core on the page as it is now; fails on serious or critical violations.
+    async fn accessible(&self, screen: &str) {
+        let result = self
+            .browser
+            .run_async_script(
+                &format!(
+                    "const done = arguments[arguments.length - 1];
+                     if (!window.axe) {{ {AXE} }}
+                     window.axe.run(document, {{ resultTypes: ['violations'] }}).then(r => done(
+                       r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                         .map(v => ({{ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html) }}))
+                     ), e => done([{{ id: 'axe failed', help: String(e) }}]));"
+                ),
+                json!([]),
+            )
+            .await;
+        let violations = result.as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "axe-core on {screen}: {:#}",
+            Value::Array(violations)
+        );
+    }
+
+    /// Saves a screenshot as `NAME.png` in `SCREENSHOTS_DIR` when it is set.
+    async fn shot(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("SCREENSHOTS_DIR") {
+            let dir = std::path::PathBuf::from(dir);
+            let _ = std::fs::create_dir_all(&dir);
+            self.browser.screenshot(&dir.join(format!("{name}.png"))).await;
+        }
+    }
+
+    /// Console lines of level SEVERE that are not expected answers (a 401 after
+    /// signing out, a 409 conflict): Content-Security-Policy violations and script errors.
+    async fn script_errors(&self) -> Vec<String> {
+        self.browser
+            .console()
+            .await
+            .into_iter()
+            .filter(|line| line.starts_with("SEVERE") && !line.contains("Failed to load resource"))
+            .collect()
+    }
+}
+
+/// Where `fill_in`/`button` look: the open dialog, else the scope's element, else the page.
+const FIND_ROOT: &str = "const root = document.querySelector('dialog[open]')
+    || (arguments[1] ? document.querySelector(arguments[1]) : null) || document;";
+
+#[tokio::test]
+async fn a_person_signs_in_and_out_and_signing_out_ends_the_session() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let code = invite(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await;
+    let Some(editor) = Editor::open(&app).await else {
+        return;
+    };
+
+    // The invitation link sets the password and signs in.
+    editor.go(&format!("invite/{code}")).await;
+    editor.sees("Ann Editor").await;
+    editor.accessible("the invitation").await;
+    editor.shot("invite").await;
+    editor.fill("New password", PASSWORD).await;
+    editor.fill("Type the password again", PASSWORD).await;
+    editor.press("Set password and sign in").await;
+    editor.heading("Therapies").await;
+    editor.sees("Prolotherapy").await;
+
+    editor.press("Sign out").await;
+    editor.heading("Sign in to the clinic editor").await;
+    editor.accessible("sign-in").await;
+    editor.shot("sign-in").await;
+    // The server ended the session: a reload does not bring the person back.
+    editor.browser.go_to(&format!("{}/editor/", editor.base)).await;
+    editor.heading("Sign in to the clinic editor").await;
+
+    // A wrong password is said at the form; the right one signs in again.
+    editor.fill("Email", "ann@clinic.example").await;
+    editor.fill("Password", "not the password at all").await;
+    editor.press("Sign in").await;
+    editor.sees("That email and password do not match").await;
+    editor.accessible("sign-in with an error").await;
+    editor.sign_in("ann@clinic.example").await;
+    assert_eq!(editor.script_errors().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_preview_person_reads_everything_and_is_offered_no_change() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(viewer) = Editor::signed_in(&app, "pat@clinic.example", "Pat Preview", "PREVIEW").await else {
+        return;
+    };
+    let therapy = prolotherapy_id(&app).await;
+    viewer.go(&format!("therapies/{therapy}")).await;
+    viewer.heading("Prolotherapy").await;
+    viewer.sees("Benefits").await;
+    for action in ["Save", "Publish", "Unpublish", "Delete", "Add a benefit"] {
+        assert!(
+            !viewer.has_button(action).await,
+            "a preview person is offered {action:?}"
+        );
+    }
+    let editable = viewer
+        .browser
+        .run_script(
+            "return [...document.querySelectorAll('main input, main textarea')]
+               .filter(i => !i.readOnly && !i.disabled && i.type !== 'search' && i.offsetParent !== null).length;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(editable, json!(0), "no field takes typing");
+    // Admin pages are not offered, and not shown when asked for by address.
+    assert!(!viewer.has_button("People").await);
+    viewer.go("admin/people").await;
+    viewer.heading("Not available").await;
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_not_sent_from_another_site() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(editor) = Editor::signed_in(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await else {
+        return;
+    };
+    let session_url = format!("{}/auth/session", editor.base);
+    // Same site: the cookie goes along.
+    editor.browser.go_to(&session_url).await;
+    let own = editor
+        .browser
+        .run_script("return document.body.innerText;", json!([]))
+        .await;
+    assert!(own.as_str().unwrap().contains("Ann Editor"), "{own}");
+
+    // Another site (a page with another origin) links to it and posts a change to
+    // the API: with SameSite=Strict the browser sends no cookie with either.
+    let faq = app
+        .data(
+            As::Editor,
+            "{ faqs(first: 1, stage: DRAFT) { nodes { id version } } }",
+            json!({}),
+        )
+        .await;
+    let faq = &faq["faqs"]["nodes"][0];
+    let mutation = format!(
+        "mutation {{ updateFaq(id: \\\"{}\\\", expectedVersion: {}, input: {{ answer: \\\"forged\\\" }}) {{ id }} }}",
+        faq["id"].as_str().unwrap(),
+        faq["version"]
+    );
+    let attacker = format!(
+        "<!doctype html><title>elsewhere</title>\
+         <a id=go href='{session_url}'>session</a>\
+         <form id=f method=post action='{base}/graphql' enctype=text/plain>\
+         <input name='{{\"query\":\"{mutation}\",\"x\":\"' value='\"}}'></form>",
+        base = editor.base
+    );
+    editor
+        .browser
+        .go_to(&format!("data:text/html,{}", urlencode(&attacker)))
+        .await;
+    let form = editor
+        .browser
+        .find(
+            "the attacker's form",
+            "return document.getElementById('f');",
+            json!([]),
+        )
+        .await;
+    let _ = form;
+    editor
+        .browser
+        .run_script("document.getElementById('f').submit();", json!([]))
+        .await;
+    editor
+        .browser
+        .wait_until(
+            "the form's answer",
+            "return location.href.startsWith('http') && document.readyState === 'complete';",
+            json!([]),
+        )
+        .await;
+    let unchanged = app
+        .data(
+            As::Editor,
+            "query($id: ID!) { faq(id: $id, stage: DRAFT) { version } }",
+            json!({ "id": faq["id"] }),
+        )
+        .await;
+    assert_eq!(
+        unchanged["faq"]["version"], faq["version"],
+        "the forged change was not made"
+    );
+
+    editor
+        .browser
+        .go_to(&format!("data:text/html,{}", urlencode(&attacker)))
+        .await;
+    let link = editor
+        .browser
+        .find(
+            "the attacker's link",
+            "return document.getElementById('go');",
+            json!([]),
+        )
+        .await;
+    editor.browser.click(&link).await;
+    let answer = editor
+        .browser
+        .wait_until(
+            "the session answer",
+            "return location.href === arguments[0] && document.body && document.body.innerText.length > 0 ? document.body.innerText : null;",
+            json!([session_url]),
+        )
+        .await;
+    assert!(
+        answer.as_str().unwrap().contains("UNAUTHENTICATED"),
+        "a cross-site navigation carried the cookie: {answer}"
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+#[tokio::test]
+async fn benefits_reorder_by_keyboard_and_the_api_serves_the_new_order() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(editor) = Editor::signed_in(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await else {
+        return;
+    };
+    let therapy = prolotherapy_id(&app).await;
+    let order = || async {
+        let data = app
+            .data(
+                As::Editor,
+                "query($id: ID!) { therapy(id: $id, stage: DRAFT) { benefits { id } } }",
+                json!({ "id": therapy }),
+            )
+            .await;
+        data["therapy"]["benefits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = order().await;
+    editor.go(&format!("therapies/{therapy}")).await;
+    let handle = editor
+        .browser
+        .find(
+            "the first benefit's move handle",
+            "return document.querySelector('ul.items[data-kind=benefits] > li .handle');",
+            json!([]),
+        )
+        .await;
+    editor
+        .browser
+        .run_script(
+            "document.querySelector('ul.items[data-kind=benefits] > li .handle').focus();",
+            json!([]),
+        )
+        .await;
+    let _ = handle;
+    editor.browser.type_keys(&[ALT], ARROW_DOWN).await;
+    editor.sees("to position 2 of").await;
+    let expected = vec![before[1].clone(), before[0].clone()]
+        .into_iter()
+        .chain(before[2..].iter().cloned())
+        .collect::<Vec<_>>();
+    // The move is saved as it is made; wait for the API to say so.
+    for _ in 0..200 {
+        if order().await == expected {
+            break;
+        }
+        editor
+            .browser
+            .wait_for("return false;", json!([]), std::time::Duration::from_millis(50))
+            .await;
+    }
+    assert_eq!(order().await, expected);
+    let focused = editor
+        .browser
+        .run_script(
+            "return document.activeElement.classList.contains('handle') && document.activeElement.closest('li').dataset.id;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        focused,
+        json!(before[0]),
+        "focus stays on the moved item's handle"
+    );
+}
