@@ -454,3 +454,334 @@ async fn benefits_reorder_by_keyboard_and_the_api_serves_the_new_order() {
         "focus stays on the moved item's handle"
     );
 }
+
+/// Waits (without sleeping) until `check` holds, polling the API between animation
+/// frames of the page; panics naming `what` after the browser's patience.
+async fn until<F, Fut>(editor: &Editor, what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if check().await {
+            return;
+        }
+        // One frame of the page: the page's work goes on, the test waits on it.
+        editor
+            .browser
+            .wait_for("return false;", json!([]), std::time::Duration::from_millis(50))
+            .await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn faq_answer(app: &TestApp, id: &str, stage: &str) -> String {
+    let data = app
+        .data(
+            As::Editor,
+            &format!("query($id: ID!) {{ faq(id: $id, stage: {stage}) {{ answer {{ markdown }} }} }}"),
+            json!({ "id": id }),
+        )
+        .await;
+    data["faq"]["answer"]["markdown"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_editor_changes_a_faq_answer_previews_and_publishes_it_and_the_public_api_serves_it() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(editor) = Editor::signed_in(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await else {
+        return;
+    };
+    editor.accessible("the therapies list").await;
+    editor.shot("therapies").await;
+    let therapy = prolotherapy_id(&app).await;
+    editor.go(&format!("therapies/{therapy}")).await;
+    editor.heading("Prolotherapy").await;
+    editor.accessible("the therapy page").await;
+    editor.shot("therapy").await;
+
+    const FIRST_FAQ: &str = "ul.items[data-kind=faqs] > li:first-child";
+    let faq_id = editor
+        .browser
+        .wait_until(
+            "the first FAQ entry",
+            &format!("const li = document.querySelector('{FIRST_FAQ}'); return li && li.dataset.id;"),
+            json!([]),
+        )
+        .await;
+    let faq_id = faq_id.as_str().unwrap().to_owned();
+    let toggle = editor
+        .browser
+        .find(
+            "the first FAQ entry's toggle",
+            &format!("return document.querySelector('{FIRST_FAQ} .item-toggle');"),
+            json!([]),
+        )
+        .await;
+    editor.browser.click(&toggle).await;
+    let answer = "Most patients need **three to six** sessions, a month apart.";
+    editor.fill_in(Some(FIRST_FAQ), "Answer", answer).await;
+    // The live preview is the server's rendering, as the public will get it.
+    editor
+        .browser
+        .wait_until(
+            "the preview to render the markdown",
+            &format!("const b = document.querySelector('{FIRST_FAQ} .md-body'); return b && b.innerHTML.includes('<strong>three to six</strong>');"),
+            json!([]),
+        )
+        .await;
+    editor.accessible("a FAQ entry being edited").await;
+    editor.shot("faq-edit").await;
+    editor.press_in(Some(FIRST_FAQ), "Save").await;
+    until(&editor, "the draft to be saved", || async {
+        faq_answer(&app, &faq_id, "DRAFT").await == answer
+    })
+    .await;
+    assert_ne!(
+        faq_answer(&app, &faq_id, "PUBLISHED").await,
+        answer,
+        "saving does not publish"
+    );
+
+    editor.press_in(Some(FIRST_FAQ), "Publish").await;
+    editor.sees("After publishing").await;
+    editor.sees("three to six").await;
+    editor.accessible("the publish dialog").await;
+    editor.shot("publish").await;
+    editor.press("Publish").await;
+    until(&editor, "the public API to serve the new answer", || async {
+        let public = app
+            .data(
+                As::Public,
+                "query($id: ID!) { faq(id: $id) { answer { markdown html } } }",
+                json!({ "id": faq_id }),
+            )
+            .await;
+        public["faq"]["answer"]["markdown"] == answer
+    })
+    .await;
+
+    // The preview shows the page as the public API serves it.
+    editor.go(&format!("preview/{therapy}")).await;
+    editor.sees("three to six").await;
+    editor.accessible("the preview").await;
+    editor.shot("preview").await;
+    assert_eq!(editor.script_errors().await, Vec::<String>::new());
+}
+
+async fn condition(app: &TestApp) -> (String, String, i64) {
+    let data = app
+        .data(
+            As::Editor,
+            "{ conditions(first: 1, stage: DRAFT) { nodes { id name version } } }",
+            json!({}),
+        )
+        .await;
+    let c = &data["conditions"]["nodes"][0];
+    (
+        c["id"].as_str().unwrap().to_owned(),
+        c["name"].as_str().unwrap().to_owned(),
+        c["version"].as_i64().unwrap(),
+    )
+}
+
+async fn condition_name(app: &TestApp, id: &str) -> String {
+    let data = app
+        .data(
+            As::Editor,
+            "query($id: ID!) { condition(id: $id, stage: DRAFT) { name } }",
+            json!({ "id": id }),
+        )
+        .await;
+    data["condition"]["name"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_second_to_save_sees_both_versions_keeps_their_text_and_saves_a_merge() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(ann) = Editor::signed_in(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await else {
+        return;
+    };
+    let Some(ben) = Editor::signed_in(&app, "ben@clinic.example", "Ben Writer", "EDITOR").await else {
+        return;
+    };
+    let (id, _, _) = condition(&app).await;
+    ann.go(&format!("conditions/{id}")).await;
+    ben.go(&format!("conditions/{id}")).await;
+
+    // Ben starts typing; Ann saves first.
+    ben.fill("Part of the body", "lower back (Ben)").await;
+    ann.fill("Part of the body", "knee (Ann)").await;
+    ann.press("Save").await;
+    until(&ann, "Ann's save", || async {
+        let data = app
+            .data(
+                As::Editor,
+                "query($id: ID!) { condition(id: $id, stage: DRAFT) { bodyRegion } }",
+                json!({ "id": id }),
+            )
+            .await;
+        data["condition"]["bodyRegion"] == "knee (Ann)"
+    })
+    .await;
+
+    // Ben saves second: the conflict view shows both, with his text kept.
+    ben.press("Save").await;
+    ben.sees("Ann Editor saved a newer version").await;
+    ben.sees("knee (Ann)").await;
+    ben.accessible("the conflict view").await;
+    ben.shot("conflict").await;
+    let kept = ben
+        .browser
+        .run_script(
+            "return [...document.querySelectorAll('dialog[open] input, dialog[open] textarea')].map(i => i.value);",
+            json!([]),
+        )
+        .await;
+    assert!(
+        kept.to_string().contains("lower back (Ben)"),
+        "Ben's text is kept: {kept}"
+    );
+    ben.fill("Merged part of the body", "knee and lower back").await;
+    ben.press("Save merged").await;
+    until(&ben, "the merged save", || async {
+        let data = app
+            .data(
+                As::Editor,
+                "query($id: ID!) { condition(id: $id, stage: DRAFT) { bodyRegion } }",
+                json!({ "id": id }),
+            )
+            .await;
+        data["condition"]["bodyRegion"] == "knee and lower back"
+    })
+    .await;
+    // Ann, with nothing unsaved, sees Ben's change arrive (the subscription).
+    ann.browser
+        .wait_until(
+            "Ben's change to reach Ann's open page",
+            "const l = [...document.querySelectorAll('label')].find(l => l.textContent.trim() === 'Part of the body');
+             return l && l.control.value === 'knee and lower back';",
+            json!([]),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn an_older_revision_is_restored_from_the_history() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(editor) = Editor::signed_in(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await else {
+        return;
+    };
+    let (id, original, version) = condition(&app).await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!, $v: Int!) { updateCondition(id: $id, expectedVersion: $v, input: { name: \"A mistaken name\" }) { version } }",
+        json!({ "id": id, "v": version }),
+    )
+    .await;
+
+    editor.go(&format!("history/{id}")).await;
+    editor.sees("A mistaken name").await;
+    // Version `version` is the one before the mistake.
+    let show = editor
+        .browser
+        .find(
+            "the Show button of the revision before the mistake",
+            "const row = [...document.querySelectorAll('table.revisions tbody tr')].find(r => r.querySelector('th').textContent.trim() === String(arguments[0]));
+             return row ? row.querySelector('button') : null;",
+            json!([version]),
+        )
+        .await;
+    editor.browser.click(&show).await;
+    editor.sees(&format!("Version {version}")).await;
+    editor.accessible("the history").await;
+    editor.shot("history").await;
+    editor.press("Restore this revision").await;
+    editor.press("Restore").await;
+    until(&editor, "the restored name", || async {
+        condition_name(&app, &id).await == original
+    })
+    .await;
+    // The author and time of each revision are shown.
+    editor.sees("Ann Editor").await;
+}
+
+#[tokio::test]
+async fn every_screen_passes_the_accessibility_check() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(admin) = Editor::signed_in(&app, "ada@clinic.example", "Ada Admin", "ADMIN").await else {
+        return;
+    };
+    let (condition, _, _) = condition(&app).await;
+    let ids = app
+        .data(
+            As::Editor,
+            "{ practitioners(first: 1, stage: DRAFT) { nodes { id } } citations(first: 1, stage: DRAFT) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let practitioner = ids["practitioners"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let citation = ids["citations"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    // Something in the trash, so the trash has a row to check.
+    let faq = app
+        .data(
+            As::Editor,
+            "{ faqs(first: 1, stage: DRAFT) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { deleteFaq(id: $id) }",
+        json!({ "id": faq["faqs"]["nodes"][0]["id"] }),
+    )
+    .await;
+
+    let screens = [
+        ("conditions", "Conditions", "conditions"),
+        (&format!("conditions/{condition}") as &str, "", "condition"),
+        ("practitioners", "Practitioners", ""),
+        (&format!("practitioners/{practitioner}"), "", ""),
+        ("faqs", "", ""),
+        ("citations", "Citations", ""),
+        (&format!("citations/{citation}"), "", "citation"),
+        ("reviews", "", "reviews"),
+        ("trash", "Trash", "trash"),
+        ("admin/people", "", "people"),
+        ("admin/tokens", "", ""),
+        ("admin/webhooks", "", "webhooks"),
+    ];
+    for (route, heading, shot) in screens {
+        admin.go(route).await;
+        if !heading.is_empty() {
+            admin.heading(heading).await;
+        }
+        admin.accessible(route).await;
+        if !shot.is_empty() {
+            admin.shot(shot).await;
+        }
+    }
+    // Dialogs too: inviting someone.
+    admin.go("admin/people").await;
+    admin.press("Invite someone").await;
+    admin
+        .browser
+        .wait_until(
+            "the invite dialog",
+            "return document.querySelector('dialog[open]');",
+            json!([]),
+        )
+        .await;
+    admin.accessible("the invite dialog").await;
+    assert_eq!(admin.script_errors().await, Vec::<String>::new());
+}
