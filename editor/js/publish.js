@@ -195,8 +195,10 @@ export async function publishDialog({ type, id, name }) {
       const content = [
         published ? null : h('p', {}, h('span', { class: 'badge draft' }, 'New'), ' This has never been published (or was taken down): all of it becomes public.'),
         h('h3', {}, type === 'therapy' ? 'The therapy' : 'Fields'),
-        diffTable(published && kind.flat(published), kind.flat(draft), kind.fields,
-          { beforeLabel: 'Published now', afterLabel: 'After publishing', onlyChanged: true }),
+        published && !changedFields(kind.flat(published), kind.flat(draft), kind.fields).length
+          ? h('p', {}, 'The same as what the public sees now.')
+          : diffTable(published && kind.flat(published), kind.flat(draft), kind.fields,
+            { beforeLabel: 'Published now', afterLabel: 'After publishing', onlyChanged: true }),
         type === 'therapy' ? childChanges(draft, published) : null,
       ];
       return { content, ready: true, mutation: kind.publish, args: { id, v: draft.version } };
