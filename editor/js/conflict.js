@@ -69,7 +69,7 @@ const set = (row, input, value) => {
 /** The conflict view; resolves to the merged values, or null when cancelled. */
 function conflictView(fields, mine, theirs, saver, again) {
   const list = rows(fields, mine, theirs);
-  const who = saver?.actorName ? `${saver.actorName}` : 'Someone else';
+  const who = saver?.actorName ?? 'Someone else';
   const at = saver?.occurredAt ? ` on ${when(saver.occurredAt)}` : '';
   return dialog('Someone else saved this first', (close) => {
     const inputs = [];
@@ -84,7 +84,7 @@ function conflictView(fields, mine, theirs, saver, again) {
       return h('fieldset', { class: 'merge' },
         h('legend', {}, row.label),
         diffTable({ v: row.theirs }, { v: row.mine }, [{ name: 'v', label: row.label }],
-          { beforeLabel: `Saved by ${who}`, afterLabel: 'Yours (not saved)', lineWords: ['Only in theirs: ', 'Only in yours: '], changedWord: 'Differs' }),
+          { beforeLabel: `Saved by ${saver?.actorName ?? 'someone else'}`, afterLabel: 'Yours (not saved)', lineWords: ['Only in theirs: ', 'Only in yours: '], changedWord: 'Differs' }),
         h('div', { class: 'actions' },
           h('button', { type: 'button', onclick: choose('mine') }, 'Keep mine', h('span', { class: 'visually-hidden' }, ` (${row.label})`)),
           h('button', { type: 'button', onclick: choose('theirs') }, 'Take theirs', h('span', { class: 'visually-hidden' }, ` (${row.label})`))),

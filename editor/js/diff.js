@@ -11,6 +11,10 @@ const LABELS = {
   conditionId: 'Condition', practitionerId: 'Practitioner', citationId: 'Source', claimId: 'Claim',
   claimType: 'Kind of claim', reviewerId: 'Reviewer', subjectId: 'Subject', subjectType: 'Kind of subject',
   position: 'Place in order', slug: 'Web address name', insuranceCoverage: 'Insurance',
+  typicalSessions: 'Typical number of treatments', minSessions: 'Fewest treatments', maxSessions: 'Most treatments',
+  sessionIntervalWeeks: 'Weeks between treatments', procedureMinutesMin: 'Procedure minutes (from)',
+  procedureMinutesMax: 'Procedure minutes (to)', repeatAfterMonthsMin: 'Repeat after months (from)',
+  repeatAfterMonthsMax: 'Repeat after months (to)', insuranceNote: 'Insurance note', firstUsedDecade: 'First used (decade)',
 };
 
 /** "typicalSessions" → "Typical sessions". */

@@ -2,16 +2,9 @@
 // change: the draft beside the published copy, for a therapy also its children.
 import { gql } from './api.js';
 import { alertError, announce, dialog, h, replace } from './dom.js';
-import { diffTable, changedFields, formatValue } from './diff.js';
+import { diffTable, changedFields, formatValue, humanize } from './diff.js';
 
 const FACTS = 'typicalSessions minSessions maxSessions sessionIntervalWeeks procedureMinutesMin procedureMinutesMax repeatAfterMonthsMin repeatAfterMonthsMax insuranceCoverage insuranceNote firstUsedDecade';
-const FACT_LABELS = {
-  typicalSessions: 'Typical number of treatments', minSessions: 'Fewest treatments', maxSessions: 'Most treatments',
-  sessionIntervalWeeks: 'Weeks between treatments', procedureMinutesMin: 'Procedure minutes (from)',
-  procedureMinutesMax: 'Procedure minutes (to)', repeatAfterMonthsMin: 'Repeat after months (from)',
-  repeatAfterMonthsMax: 'Repeat after months (to)', insuranceCoverage: 'Insurance', insuranceNote: 'Insurance note',
-  firstUsedDecade: 'First used (decade)',
-};
 
 const f = (name, label) => ({ name, label });
 const md = (v) => v?.markdown ?? v;
@@ -27,7 +20,7 @@ const KINDS = {
       conditions { id suitability note position condition { name } } } }`,
     flat: (d) => ({ name: d.name, slug: d.slug, summary: md(d.summary), practitioners: d.practitioners.map((p) => p.name), ...d.facts }),
     fields: [f('name', 'Name'), f('slug', 'Web address name'), f('summary', 'Summary'), f('practitioners', 'Practitioners'),
-      ...FACTS.split(' ').map((n) => f(n, FACT_LABELS[n]))],
+      ...FACTS.split(' ').map((n) => f(n, humanize(n)))],
     publish: 'publishTherapy(id: $id, expectedVersion: $v, withChildren: true)',
     unpublish: 'unpublishTherapy(id: $id, withChildren: true)',
   },
