@@ -850,6 +850,25 @@ async fn every_mutation_leaves_exactly_its_events_named_after_its_token() {
         |_| vec![],
     )
     .await;
+    // People (staff who sign in to the editor) are not content either.
+    let (data, _) = run
+        .step(
+            As::Admin,
+            "mutation { invitePerson(input: { email: \"log@clinic.example\", name: \"Log\", role: EDITOR }) { person { id } } }",
+            json!({}),
+            |_| vec![],
+        )
+        .await;
+    let person = id_at(&data, "/invitePerson/person/id");
+    for mutation in [
+        "mutation($id: ID!) { updatePerson(id: $id, input: { role: PREVIEW }) { id } }",
+        "mutation($id: ID!) { reinvitePerson(id: $id) { code } }",
+        "mutation($id: ID!) { disablePerson(id: $id) { id } }",
+        "mutation($id: ID!) { enablePerson(id: $id) { id } }",
+    ] {
+        run.step(As::Admin, mutation, json!({ "id": person }), |_| vec![])
+            .await;
+    }
     let (data, _) = run
         .step(
             As::Admin,

@@ -471,6 +471,10 @@ fn classify(declared: &str, size: Option<i64>) -> Declared {
 const SERVER_WRITTEN: &[(&str, &str)] = &[
     ("api_token", "role"),
     ("api_token", "secret_hash"),
+    ("person", "role"),
+    ("person", "password_hash"),
+    ("person", "invite_hash"),
+    ("staff_session", "secret_hash"),
     ("therapy", "insurance_coverage"),
     ("therapy_condition", "suitability"),
     ("claim_citation", "claim_type"),
