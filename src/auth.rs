@@ -83,7 +83,8 @@ pub enum AuthError {
     Database(#[from] DbErr),
 }
 
-fn hash(secret: &str) -> String {
+/// The hex SHA-256 of a secret: what is stored of tokens, sessions and invitations.
+pub(crate) fn hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

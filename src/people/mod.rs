@@ -14,9 +14,9 @@ use rand::RngCore;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::auth::hash as sha256_hex;
 pub use entity::Role;
 
 /// How long an invitation may wait to be accepted.
@@ -62,13 +62,6 @@ pub fn status(person: &Model) -> PersonStatus {
         (None, None) => PersonStatus::Invited,
         (None, Some(_)) => PersonStatus::Active,
     }
-}
-
-pub(crate) fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn new_secret() -> String {

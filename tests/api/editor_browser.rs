@@ -589,6 +589,17 @@ async fn condition(app: &TestApp) -> (String, String, i64) {
     )
 }
 
+async fn body_region(app: &TestApp, id: &str) -> String {
+    let data = app
+        .data(
+            As::Editor,
+            "query($id: ID!) { condition(id: $id, stage: DRAFT) { bodyRegion } }",
+            json!({ "id": id }),
+        )
+        .await;
+    data["condition"]["bodyRegion"].as_str().unwrap_or("").to_owned()
+}
+
 async fn condition_name(app: &TestApp, id: &str) -> String {
     let data = app
         .data(
@@ -619,14 +630,7 @@ async fn the_second_to_save_sees_both_versions_keeps_their_text_and_saves_a_merg
     ann.fill("Part of the body", "knee (Ann)").await;
     ann.press("Save").await;
     until(&ann, "Ann's save", || async {
-        let data = app
-            .data(
-                As::Editor,
-                "query($id: ID!) { condition(id: $id, stage: DRAFT) { bodyRegion } }",
-                json!({ "id": id }),
-            )
-            .await;
-        data["condition"]["bodyRegion"] == "knee (Ann)"
+        body_region(&app, &id).await == "knee (Ann)"
     })
     .await;
 
@@ -650,14 +654,7 @@ async fn the_second_to_save_sees_both_versions_keeps_their_text_and_saves_a_merg
     ben.fill("Merged part of the body", "knee and lower back").await;
     ben.press("Save merged").await;
     until(&ben, "the merged save", || async {
-        let data = app
-            .data(
-                As::Editor,
-                "query($id: ID!) { condition(id: $id, stage: DRAFT) { bodyRegion } }",
-                json!({ "id": id }),
-            )
-            .await;
-        data["condition"]["bodyRegion"] == "knee and lower back"
+        body_region(&app, &id).await == "knee and lower back"
     })
     .await;
     // Ann, with nothing unsaved, sees Ben's change arrive (the subscription).
