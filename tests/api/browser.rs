@@ -143,6 +143,41 @@ impl Browser {
             .to_owned()
     }
 
+    /// Waits for a `confirm()`/`alert()` box and returns its text.
+    pub async fn alert_text(&self) -> String {
+        // Polls chromedriver: while a box is open, no script runs in the page to wait with.
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            let url = format!(
+                "http://127.0.0.1:{}/session/{}/alert/text",
+                self.driver_port, self.session
+            );
+            let reply: Value = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .expect("chromedriver answers")
+                .json()
+                .await
+                .unwrap_or(Value::Null);
+            if let Some(text) = reply["value"].as_str() {
+                return text.to_owned();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no confirm box appeared: {reply}"
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Answers the open confirm box: OK when `accept`, else Cancel.
+    pub async fn answer_alert(&self, accept: bool) {
+        let path = if accept { "/alert/accept" } else { "/alert/dismiss" };
+        self.command(reqwest::Method::POST, path, json!({})).await;
+    }
+
     /// Runs an asynchronous `script` (a function body; its last argument is the
     /// callback to call with the result) and returns what it passed back.
     pub async fn run_async_script(&self, script: &str, args: Value) -> Value {

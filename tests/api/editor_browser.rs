@@ -782,3 +782,39 @@ async fn every_screen_passes_the_accessibility_check() {
     admin.accessible("the invite dialog").await;
     assert_eq!(admin.script_errors().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn leaving_a_page_with_unsaved_changes_asks_first() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(editor) = Editor::signed_in(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await else {
+        return;
+    };
+    let (id, name, _) = condition(&app).await;
+    editor.go(&format!("conditions/{id}")).await;
+    editor.heading(&name).await;
+    editor.fill("Part of the body", "typed, not saved").await;
+
+    // Cancel: the page and the typing stay.
+    editor.press("Therapies").await;
+    let question = editor.browser.alert_text().await;
+    assert!(question.contains("unsaved changes"), "{question}");
+    editor.browser.answer_alert(false).await;
+    editor.heading(&name).await;
+    let kept = editor
+        .browser
+        .run_script(
+            "const l = [...document.querySelectorAll('label')].find(l => l.textContent.trim() === 'Part of the body');
+             return l.control.value;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(kept, json!("typed, not saved"));
+
+    // OK: the editor leaves, and nothing was saved.
+    editor.press("Therapies").await;
+    editor.browser.alert_text().await;
+    editor.browser.answer_alert(true).await;
+    editor.heading("Therapies").await;
+    assert_ne!(body_region(&app, &id).await, "typed, not saved");
+}

@@ -542,3 +542,70 @@ async fn behind_https_the_cookie_is_secure() {
         .unwrap();
     assert!(session_cookie(&response).unwrap().contains("; Secure"));
 }
+
+#[tokio::test]
+async fn a_session_subscribes_to_drafts_with_its_csrf_token_and_signing_out_closes_the_socket() {
+    use crate::ws_client::{close_code, next_json, open_with, send};
+
+    let (app, ann) = app_with("EDITOR").await;
+    let base = app.address.clone().unwrap();
+    let cookie = format!("cca_session={}", ann.cookie);
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription { contentChanged(stage: DRAFT, types: [FAQ]) { documentId actorName } }" } });
+
+    // The cookie without the token in connection_init is the public: no drafts.
+    let mut public = open_with(&base, &[("cookie", &cookie)]).await.unwrap();
+    send(&mut public, json!({ "type": "connection_init", "payload": {} })).await;
+    assert_eq!(next_json(&mut public).await["type"], "connection_ack");
+    send(&mut public, subscribe.clone()).await;
+    let refused = next_json(&mut public).await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
+    drop(public);
+    crate::helpers::wait_for_metrics(&app.state.metrics, "no subscription", |m| m.subscriptions() == 0).await;
+
+    let mut socket = open_with(&base, &[("cookie", &cookie)]).await.unwrap();
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "csrfToken": ann.csrf } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    send(&mut socket, subscribe).await;
+    // Wait until the subscription is registered on the server, then change a FAQ.
+    crate::helpers::wait_for_metrics(&app.state.metrics, "the subscription", |m| m.subscriptions() >= 1)
+        .await;
+    let (id, version) = first_faq(&app).await;
+    let (_, saved) = ann
+        .graphql(
+            FAQ_ANSWER,
+            json!({ "id": id, "v": version, "answer": "Heard live." }),
+        )
+        .await;
+    assert!(saved["errors"].is_null(), "{saved}");
+    let event = next_json(&mut socket).await;
+    assert_eq!(
+        event["payload"]["data"]["contentChanged"]["documentId"],
+        id.as_str()
+    );
+    assert_eq!(
+        event["payload"]["data"]["contentChanged"]["actorName"],
+        "Ann Editor"
+    );
+
+    let out = http()
+        .post(format!("{base}/auth/sign-out"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &ann.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::OK);
+    assert_eq!(
+        close_code(&mut socket).await,
+        Some(4403),
+        "the ended session's socket closes"
+    );
+}

@@ -14,15 +14,21 @@ pub type Socket =
 /// Opens a socket speaking `graphql-transport-ws`, with an optional
 /// `Authorization` header on the upgrade; the upgrade's error if refused.
 pub async fn open(base: &str, authorization: Option<&str>) -> Result<Socket, tungstenite::Error> {
+    match authorization {
+        Some(value) => open_with(base, &[("Authorization", value)]).await,
+        None => open_with(base, &[]).await,
+    }
+}
+
+/// Opens a socket speaking `graphql-transport-ws` with these headers on the upgrade.
+pub async fn open_with(base: &str, headers: &[(&'static str, &str)]) -> Result<Socket, tungstenite::Error> {
     let url = format!("{}/graphql", base.replacen("http://", "ws://", 1));
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    if let Some(value) = authorization {
-        request
-            .headers_mut()
-            .insert("Authorization", value.parse().unwrap());
+    for (name, value) in headers {
+        request.headers_mut().insert(*name, value.parse().unwrap());
     }
     tokio_tungstenite::connect_async(request)
         .await
