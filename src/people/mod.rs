@@ -13,7 +13,10 @@ use entity::staff_session::{self, Entity as Session};
 use rand::RngCore;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::auth::hash as sha256_hex;
@@ -137,7 +140,10 @@ pub async fn invite(db: &impl ConnectionTrait, email: &str, name: &str, role: Ro
 
 /// A new invitation for someone already known (a forgotten password): their
 /// password and sessions end, and the new code is shown this once.
-pub async fn reinvite(db: &impl ConnectionTrait, id: Uuid) -> Result<Invitation> {
+pub async fn reinvite(db: &DatabaseConnection, id: Uuid) -> Result<Invitation> {
+    // The new code and the end of the old sessions happen together or not at all.
+    let txn = db.begin().await?;
+    let db = &txn;
     let person = find(db, id).await?;
     let code = new_secret();
     let mut model: person::ActiveModel = person.into();
@@ -147,6 +153,7 @@ pub async fn reinvite(db: &impl ConnectionTrait, id: Uuid) -> Result<Invitation>
     model.disabled_at = Set(None);
     let person = model.update(db).await?;
     end_sessions_of(db, id).await?;
+    txn.commit().await?;
     Ok(Invitation { person, code })
 }
 
@@ -332,11 +339,14 @@ pub async fn update(
 
 /// Disables (their sessions end at once) or enables a person.
 pub async fn set_disabled(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: Uuid,
     disabled: bool,
     by: Option<Uuid>,
 ) -> Result<Model> {
+    // The flag and the end of the sessions happen together or not at all.
+    let txn = db.begin().await?;
+    let db = &txn;
     let person = find(db, id).await?;
     if disabled && by == Some(id) {
         return Err(PeopleError::LockingSelfOut);
@@ -348,5 +358,6 @@ pub async fn set_disabled(
     if disabled {
         end_sessions_of(db, id).await?;
     }
+    txn.commit().await?;
     Ok(person)
 }
