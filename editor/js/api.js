@@ -114,7 +114,7 @@ export async function signOut() {
 
 /** Who an invitation is for ({email, name, role, expiresAt}); ApiError NOT_FOUND when expired or used. */
 export async function inviteDetails(code) {
-  return auth(`invite/${encodeURIComponent(code)}`, 'GET');
+  return auth('invite', 'POST', { code });
 }
 
 /** Sets the password of an invited person (the code from the invite link) and signs them in. */

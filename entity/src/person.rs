@@ -28,6 +28,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_sign_in_at: Option<DateTimeUtc>,
     pub disabled_at: Option<DateTimeUtc>,
+    /// Sessions started before this are refused (set by a new invitation, a role
+    /// change or disabling), even one whose row a racing sign-in wrote late.
+    pub sessions_valid_after: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

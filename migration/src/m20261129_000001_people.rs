@@ -18,6 +18,7 @@ enum Person {
     CreatedAt,
     LastSignInAt,
     DisabledAt,
+    SessionsValidAfter,
 }
 
 #[derive(DeriveIden)]
@@ -72,6 +73,11 @@ impl MigrationTrait for Migration {
                     )
                     .col(
                         ColumnDef::new(Person::DisabledAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Person::SessionsValidAfter)
                             .timestamp_with_time_zone()
                             .null(),
                     )

@@ -14,8 +14,8 @@ use rand::RngCore;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -43,6 +43,12 @@ pub enum PeopleError {
     WrongCredentials,
     #[error("you cannot disable yourself or take away your own admin role")]
     LockingSelfOut,
+    #[error("a password could not be hashed")]
+    Hashing,
+    #[error("this would leave no active admin; make someone else an admin first")]
+    LastAdmin,
+    #[error("this person is disabled; enable them before sending a new invitation")]
+    Disabled,
     #[error("database error")]
     Database(#[from] DbErr),
 }
@@ -133,8 +139,16 @@ pub async fn invite(db: &impl ConnectionTrait, email: &str, name: &str, role: Ro
         created_at: Set(now),
         last_sign_in_at: Set(None),
         disabled_at: Set(None),
+        sessions_valid_after: Set(None),
     };
-    let person = Person::insert(model).exec_with_returning(db).await?;
+    let person = Person::insert(model)
+        .exec_with_returning(db)
+        .await
+        // Two invitations of one email at the same moment: the second finds it taken.
+        .map_err(|err| match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => PeopleError::EmailTaken,
+            _ => PeopleError::Database(err),
+        })?;
     Ok(Invitation { person, code })
 }
 
@@ -145,12 +159,16 @@ pub async fn reinvite(db: &DatabaseConnection, id: Uuid) -> Result<Invitation> {
     let txn = db.begin().await?;
     let db = &txn;
     let person = find(db, id).await?;
+    if person.disabled_at.is_some() {
+        return Err(PeopleError::Disabled);
+    }
     let code = new_secret();
+    let now = crate::content::now();
     let mut model: person::ActiveModel = person.into();
     model.password_hash = Set(None);
     model.invite_hash = Set(Some(sha256_hex(&code)));
-    model.invite_expires_at = Set(Some(crate::content::now() + INVITE_VALID_FOR));
-    model.disabled_at = Set(None);
+    model.invite_expires_at = Set(Some(now + INVITE_VALID_FOR));
+    model.sessions_valid_after = Set(Some(now));
     let person = model.update(db).await?;
     end_sessions_of(db, id).await?;
     txn.commit().await?;
@@ -176,15 +194,29 @@ pub async fn invited_by(db: &impl ConnectionTrait, code: &str) -> Result<Model> 
     Ok(person)
 }
 
-/// Sets the password of the invited person; the code cannot be used again.
+/// Sets the password of the invited person; the code cannot be used again, even
+/// by a second acceptance sent at the same moment.
 pub async fn accept_invite(db: &impl ConnectionTrait, code: &str, password: &str) -> Result<Model> {
     let person = invited_by(db, code).await?;
     password::check(password).map_err(PeopleError::WeakPassword)?;
-    let mut model: person::ActiveModel = person.into();
-    model.password_hash = Set(Some(password::hash(password)));
-    model.invite_hash = Set(None);
-    model.invite_expires_at = Set(None);
-    Ok(model.update(db).await?)
+    let hashed = password::hash_apart(password.to_owned())
+        .await
+        .ok_or(PeopleError::Hashing)?;
+    let accepted = Person::update_many()
+        .col_expr(person::Column::PasswordHash, Expr::value(hashed))
+        .col_expr(person::Column::InviteHash, Expr::value(Option::<String>::None))
+        .col_expr(
+            person::Column::InviteExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(person::Column::Id.eq(person.id))
+        .filter(person::Column::InviteHash.eq(sha256_hex(code)))
+        .exec(db)
+        .await?;
+    if accepted.rows_affected != 1 {
+        return Err(PeopleError::InviteInvalid);
+    }
+    find(db, person.id).await
 }
 
 /// The active person with this email and password; the same refusal for an
@@ -200,8 +232,8 @@ pub async fn verify_credentials(db: &impl ConnectionTrait, email: &str, password
         Err(_) => None,
     };
     let usable = found.filter(|p| p.disabled_at.is_none());
-    let stored = usable.as_ref().and_then(|p| p.password_hash.as_deref());
-    if password::verify(stored, password) {
+    let stored = usable.as_ref().and_then(|p| p.password_hash.clone());
+    if password::verify_apart(stored, password.to_owned()).await {
         usable.ok_or(PeopleError::WrongCredentials)
     } else {
         Err(PeopleError::WrongCredentials)
@@ -226,6 +258,15 @@ pub async fn start_session(db: &impl ConnectionTrait, person: &Model, lasts: Dur
         ended_at: Set(None),
     };
     let session = Session::insert(model).exec_with_returning(db).await?;
+    // Ended and expired sessions are of no more use: each sign-in sweeps them.
+    Session::delete_many()
+        .filter(
+            Condition::any()
+                .add(staff_session::Column::EndedAt.is_not_null())
+                .add(staff_session::Column::ExpiresAt.lt(now)),
+        )
+        .exec(db)
+        .await?;
     Person::update_many()
         .col_expr(person::Column::LastSignInAt, Expr::value(now))
         .filter(person::Column::Id.eq(person.id))
@@ -277,6 +318,10 @@ async fn live(
     let person = Person::find_by_id(session.person_id).one(db).await?;
     Ok(person
         .filter(|p| p.disabled_at.is_none() && p.password_hash.is_some())
+        .filter(|p| {
+            p.sessions_valid_after
+                .is_none_or(|after| session.created_at > after)
+        })
         .map(|p| (session, p)))
 }
 
@@ -315,26 +360,56 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Model> {
         .ok_or(PeopleError::NotFound(id))
 }
 
-/// Changes a person's name and role; `by` (the admin doing it) may not demote themself.
+/// Whether taking `person`'s admin rights away would leave no active admin person.
+/// (Admin API tokens do not count: the editor needs a person to manage people.)
+async fn last_admin(db: &impl ConnectionTrait, person: &Model) -> Result<bool> {
+    if person.role != Role::Admin || person.disabled_at.is_some() || person.password_hash.is_none() {
+        return Ok(false);
+    }
+    let others = Person::find()
+        .filter(person::Column::Role.eq(Role::Admin))
+        .filter(person::Column::DisabledAt.is_null())
+        .filter(person::Column::PasswordHash.is_not_null())
+        .filter(person::Column::Id.ne(person.id))
+        .count(db)
+        .await?;
+    Ok(others == 0)
+}
+
+/// Changes a person's name and role. A new role ends their sessions (they sign
+/// in again with it), so no open socket keeps the old one. `by` (the admin doing
+/// it) may not demote themself, and nobody the last active admin.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: Uuid,
     name: Option<&str>,
     role: Option<Role>,
     by: Option<Uuid>,
 ) -> Result<Model> {
+    let txn = db.begin().await?;
+    let db = &txn;
     let person = find(db, id).await?;
-    if by == Some(id) && role.is_some_and(|r| r != Role::Admin) {
+    let new_role = role.filter(|role| *role != person.role);
+    if new_role.is_some() && by == Some(id) {
         return Err(PeopleError::LockingSelfOut);
+    }
+    if new_role.is_some_and(|role| role != Role::Admin) && last_admin(db, &person).await? {
+        return Err(PeopleError::LastAdmin);
     }
     let mut model: person::ActiveModel = person.into();
     if let Some(name) = name {
         model.name = Set(normalize_name(name)?);
     }
-    if let Some(role) = role {
+    if let Some(role) = new_role {
         model.role = Set(role);
+        model.sessions_valid_after = Set(Some(crate::content::now()));
     }
-    Ok(model.update(db).await?)
+    let person = model.update(db).await?;
+    if new_role.is_some() {
+        end_sessions_of(db, id).await?;
+    }
+    txn.commit().await?;
+    Ok(person)
 }
 
 /// Disables (their sessions end at once) or enables a person.
@@ -351,9 +426,15 @@ pub async fn set_disabled(
     if disabled && by == Some(id) {
         return Err(PeopleError::LockingSelfOut);
     }
-    let when: Option<DateTime<Utc>> = disabled.then(crate::content::now);
+    if disabled && last_admin(db, &person).await? {
+        return Err(PeopleError::LastAdmin);
+    }
+    let now = crate::content::now();
     let mut model: person::ActiveModel = person.into();
-    model.disabled_at = Set(when);
+    model.disabled_at = Set(disabled.then_some(now));
+    if disabled {
+        model.sessions_valid_after = Set(Some(now));
+    }
     let person = model.update(db).await?;
     if disabled {
         end_sessions_of(db, id).await?;

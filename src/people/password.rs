@@ -2,6 +2,8 @@
 
 use std::sync::LazyLock;
 
+use tokio::sync::Semaphore;
+
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -55,6 +57,27 @@ pub fn verify(stored: Option<&str>, password: &str) -> bool {
         return false;
     };
     hasher().verify_password(password.as_bytes(), &parsed).is_ok() && real
+}
+
+/// Hashing takes tens of milliseconds of CPU and 19 MiB each: it runs on the
+/// blocking pool, at most one per core at a time, never on the workers that serve requests.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get)));
+
+/// [`hash`] off the request workers; `None` only if the hashing thread died.
+pub async fn hash_apart(password: String) -> Option<String> {
+    let _turn = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(move || hash(&password)).await.ok()
+}
+
+/// [`verify`] off the request workers; a hashing thread that died verifies nothing.
+pub async fn verify_apart(stored: Option<String>, password: String) -> bool {
+    let Ok(_turn) = HASHING.acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || verify(stored.as_deref(), &password))
+        .await
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -69,8 +69,11 @@ pub fn finish(
 ) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, content_type);
-    // The answer depends on the media type asked for and on the token.
-    headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization"));
+    // The answer depends on the media type asked for, the token and the session.
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Authorization, X-CSRF-Token"),
+    );
     let control = match cacheability {
         Cacheability::Public if status == StatusCode::OK => format!(
             "public, max-age={}, stale-while-revalidate={}",
@@ -107,7 +110,10 @@ pub fn public(
     answer: &Answer,
 ) -> Response {
     let mut headers = HeaderMap::with_capacity(7);
-    headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Authorization, X-CSRF-Token"),
+    );
     headers.insert(header::CACHE_CONTROL, settings.public_control.clone());
     headers.insert(header::ETAG, answer.etag.clone());
     if let Some(keys) = &answer.surrogate_keys {

@@ -1,5 +1,5 @@
 //! Signing in to the editor: `/auth/sign-in`, `/auth/session`, `/auth/sign-out`,
-//! `/auth/invite/{code}` and `/auth/accept-invite`, and how a request's session
+//! `/auth/invite` and `/auth/accept-invite`, and how a request's session
 //! cookie becomes its identity.
 //!
 //! The session secret lives in an `HttpOnly`, `SameSite=Strict` cookie (`Secure`
@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -72,7 +72,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/session", get(current_session))
         .route("/auth/sign-in", post(sign_in))
         .route("/auth/sign-out", post(sign_out))
-        .route("/auth/invite/{code}", get(invitation))
+        .route("/auth/invite", post(invitation))
         .route("/auth/accept-invite", post(accept_invite))
 }
 
@@ -143,7 +143,12 @@ pub fn people_error(err: PeopleError) -> ApiError {
         PeopleError::EmailTaken => ApiError::bad_input("email", err.to_string()),
         PeopleError::NotFound(_) | PeopleError::InviteInvalid => ApiError::NotFound(err.to_string()),
         PeopleError::WrongCredentials => ApiError::Unauthenticated(err.to_string()),
-        PeopleError::LockingSelfOut => ApiError::Forbidden(err.to_string()),
+        PeopleError::LockingSelfOut | PeopleError::LastAdmin => ApiError::Forbidden(err.to_string()),
+        PeopleError::Disabled => ApiError::bad_input("id", err.to_string()),
+        PeopleError::Hashing => {
+            tracing::error!("a password hashing thread failed");
+            ApiError::Internal
+        }
         PeopleError::Database(db) => ApiError::from_db(&db),
     }
 }
@@ -290,8 +295,10 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
         Ok(read) => read,
         Err(err) => return refusal(&err),
     };
-    let account = form.email.trim().to_lowercase();
-    if let Err(wait) = state.staff.throttle.check(&account, address) {
+    // An email that cannot be anyone's is counted at the address only, so the
+    // throttle keeps no key a guesser made up.
+    let account = people::normalize_email(&form.email).ok();
+    if let Err(wait) = state.staff.throttle.attempt(account.as_deref(), address) {
         let seconds = wait.as_secs().max(1);
         let minutes = seconds.div_ceil(60);
         let mut response = answer(
@@ -312,13 +319,12 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
         Ok(person) => person,
         Err(err) => {
             if matches!(err, PeopleError::WrongCredentials) {
-                state.staff.throttle.failed(&account, address);
                 tracing::info!(address = ?address, "failed sign-in");
             }
             return refusal(&people_error(err));
         }
     };
-    state.staff.throttle.succeeded(&account);
+    state.staff.throttle.succeeded(&person.email, address);
     start_session(&state, &headers, &person).await
 }
 
@@ -381,8 +387,20 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
     response
 }
 
-async fn invitation(State(state): State<AppState>, Path(code): Path<String>) -> Response {
-    match people::invited_by(state.db.conn(), &code).await {
+#[derive(Deserialize)]
+struct InviteCode {
+    code: String,
+}
+
+/// Who an invitation is for. The code comes in the body, never in a URL, so
+/// it stays out of access logs (the editor's link carries it after `#`, which
+/// browsers do not send).
+async fn invitation(State(state): State<AppState>, request: Request) -> Response {
+    let (_, _, form) = match json_body::<InviteCode>(request).await {
+        Ok(read) => read,
+        Err(err) => return refusal(&err),
+    };
+    match people::invited_by(state.db.conn(), &form.code).await {
         Ok(person) => answer(
             StatusCode::OK,
             json!({

@@ -32,7 +32,7 @@ async fn a_public_query_is_cacheable_and_revalidated_with_304() {
         header(&first, "cache-control"),
         "public, max-age=30, stale-while-revalidate=60"
     );
-    assert_eq!(header(&first, "vary"), "Accept, Authorization");
+    assert_eq!(header(&first, "vary"), "Accept, Authorization, X-CSRF-Token");
     assert!(tag.starts_with('"') && tag.len() == 34, "{tag}");
 
     let again = get(&app, NAME)

@@ -140,13 +140,9 @@ async fn first_faq(app: &TestApp) -> (String, i64) {
 async fn an_invited_person_sets_a_password_signs_in_and_changes_content_in_their_name() {
     let app = TestApp::spawn().await;
     let code = invite(&app, " Ann@Clinic.Example ", "Ann Editor", "EDITOR").await;
-    let base = app.address.clone().unwrap();
 
-    let invited: Value = http()
-        .get(format!("{base}/auth/invite/{code}"))
-        .send()
+    let invited: Value = auth_post(&app, "invite", json!({ "code": code }))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -365,12 +361,15 @@ async fn an_invitation_works_once_and_a_short_password_is_refused_at_its_field()
 #[tokio::test]
 async fn failed_sign_ins_are_throttled_per_account() {
     let (app, _) = app_with("EDITOR").await;
-    for _ in 0..5 {
-        let wrong = sign_in(&app, "ann@clinic.example", "not the password at all").await;
-        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-        let body: Value = wrong.json().await.unwrap();
-        assert_eq!(body["message"], "the email or password is wrong");
-    }
+    // Twelve guesses at once: five are checked, the rest wait, however they race.
+    let guesses = (0..12).map(|_| sign_in(&app, "ann@clinic.example", "not the password at all"));
+    let answers = futures_util::future::join_all(guesses).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 7, "{statuses:?}");
+    let wrong = sign_in(&app, "nobody-else@clinic.example", "not the password at all").await;
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["message"], "the email or password is wrong");
     // Now even the right password waits, and the answer says how long.
     let held = sign_in(&app, "ann@clinic.example", PASSWORD).await;
     assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -438,6 +437,15 @@ async fn disabling_a_person_ends_their_sessions_and_a_new_invite_resets_the_pass
         StatusCode::UNAUTHORIZED
     );
 
+    // Enabled again, the old session stays ended; a new invite resets the password.
+    app.data(
+        As::Admin,
+        "mutation($id: ID!) { enablePerson(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let (status, _) = ann.graphql("{ viewer { name } }", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let again = app
         .data(
             As::Admin,
@@ -452,12 +460,14 @@ async fn disabling_a_person_ends_their_sessions_and_a_new_invite_resets_the_pass
     );
     let code = again["reinvitePerson"]["code"].as_str().unwrap();
     let back = accept(&app, code).await;
+    let (status, _) = ann.graphql("{ viewer { name } }", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old session stays ended");
     let (_, viewer) = back.graphql("{ viewer { name role } }", json!({})).await;
     assert_eq!(viewer["data"]["viewer"]["role"], "EDITOR");
 }
 
 #[tokio::test]
-async fn a_role_change_holds_from_the_next_request() {
+async fn a_role_change_ends_the_persons_sessions_and_holds_when_they_sign_in_again() {
     let (app, ann) = app_with("EDITOR").await;
     let people = app.data(As::Admin, "{ people { id } }", json!({})).await;
     let id = people["people"][0]["id"].as_str().unwrap();
@@ -467,11 +477,69 @@ async fn a_role_change_holds_from_the_next_request() {
         json!({ "id": id }),
     )
     .await;
+    // No open page or socket keeps the old role: the session has ended.
+    let (status, _) = ann.graphql("{ viewer { role } }", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let again = staffer(&app, sign_in(&app, "ann@clinic.example", PASSWORD).await).await;
+    let (_, viewer) = again.graphql("{ viewer { role } }", json!({})).await;
+    assert_eq!(viewer["data"]["viewer"]["role"], "PREVIEW");
     let (id_faq, version) = first_faq(&app).await;
-    let (_, refused) = ann
+    let (_, refused) = again
         .graphql(FAQ_ANSWER, json!({ "id": id_faq, "v": version, "answer": "No." }))
         .await;
     assert_eq!(error_code(&refused), "FORBIDDEN");
+
+    // Renaming alone keeps the session.
+    app.data(
+        As::Admin,
+        "mutation($id: ID!) { updatePerson(id: $id, input: { name: \"Ann P.\" }) { name } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let (status, _) = again.graphql("{ viewer { name } }", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_last_admin_person_can_be_neither_disabled_nor_demoted_and_a_disabled_person_gets_no_invite() {
+    let (app, _) = app_with("ADMIN").await;
+    let people = app.data(As::Admin, "{ people { id } }", json!({})).await;
+    let ann = people["people"][0]["id"].as_str().unwrap().to_owned();
+    for mutation in [
+        "mutation($id: ID!) { disablePerson(id: $id) { status } }",
+        "mutation($id: ID!) { updatePerson(id: $id, input: { role: EDITOR }) { role } }",
+    ] {
+        let refused = app.call(As::Admin, mutation, json!({ "id": ann })).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+        assert!(
+            refused["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no active admin")
+        );
+    }
+    // With a second admin, the first may go.
+    let code = invite(&app, "bea@clinic.example", "Bea Admin", "ADMIN").await;
+    accept(&app, &code).await;
+    app.data(
+        As::Admin,
+        "mutation($id: ID!) { disablePerson(id: $id) { status } }",
+        json!({ "id": ann }),
+    )
+    .await;
+    let refused = app
+        .call(
+            As::Admin,
+            "mutation($id: ID!) { reinvitePerson(id: $id) { code } }",
+            json!({ "id": ann }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&refused),
+        "BAD_USER_INPUT",
+        "a new invite does not bring back a disabled person"
+    );
 }
 
 #[tokio::test]
