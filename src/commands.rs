@@ -79,6 +79,11 @@ pub async fn run(cli: Cli) -> CommandResult {
                     .map(|at| at.to_rfc3339())
                     .unwrap_or_default(),
             );
+            let base_url = base_url.unwrap_or_else(|| {
+                let listen =
+                    std::env::var("LISTEN_ADDR").unwrap_or_else(|_| crate::config::DEFAULT_LISTEN.to_owned());
+                format!("http://{listen}")
+            });
             println!(
                 "{}{}/#/invite/{}",
                 base_url.trim_end_matches('/'),
@@ -144,26 +149,49 @@ async fn serve(db: Database, args: ServeArgs) -> CommandResult {
             Err(err) => return Err(err.into()),
         }
     }
+    // Bound before anything is said, so what is said names the real address.
+    let listener = TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
     // Ordered like content writes, so instances starting together make one token.
     let txn = db.begin_content_write().await?;
     let first_token = auth::first_admin_token(&*txn).await?;
+    let nobody_invited = people::list(&*txn).await?.is_empty();
     txn.commit().await?;
     if let Some(secret) = first_token {
         eprintln!(
             "\nFirst start: created an admin token. It is shown only this once; keep it safe:\n\n    {secret}\n\n\
-             Send it as `Authorization: Bearer {secret}`. Create more with `clinic-content-api token create`.\n\n\
-             For the web editor, invite yourself (prints a link to set your password):\n    \
-             cargo run --release -- invite --email you@clinic.example --name \"Your Name\" --role admin\n"
+             Send it as `Authorization: Bearer {secret}`. Create more with\n    \
+             cargo run --release -- token create --name NAME --role preview|editor|reviewer|admin\n"
+        );
+    }
+    if let Some(path) = &settings.editor_path
+        && nobody_invited
+    {
+        // The invite command prints a link to this server: name it when it is not the default.
+        let base_url = format!("http://{address}");
+        let base_url_flag = if address.to_string() == crate::config::DEFAULT_LISTEN {
+            String::new()
+        } else {
+            format!(" --base-url {base_url}")
+        };
+        let path_flag = if path == server::editor::DEFAULT_PATH {
+            String::new()
+        } else {
+            format!(" --editor-path {path}")
+        };
+        eprintln!(
+            "The web editor is at {base_url}{path}/ — nobody is invited yet. Invite yourself\n\
+             (from another terminal, in this folder; it prints a link that sets your password):\n    \
+             cargo run --release -- invite --email you@clinic.example --name \"Your Name\" --role admin{base_url_flag}{path_flag}\n"
         );
     }
     let signal = server::shutdown_signal();
     let state = AppState::with_settings(db, &settings);
     state.start_background(args.webhook_settings()).await?;
-    let listener = TcpListener::bind(args.listen).await?;
-    tracing::info!(
-        "GraphQL at http://{}/graphql (GraphiQL on GET)",
-        listener.local_addr()?
-    );
+    tracing::info!("GraphQL at http://{address}/graphql (GraphiQL on GET)");
+    if let Some(path) = &settings.editor_path {
+        tracing::info!("the web editor at http://{address}{path}/");
+    }
     let app = server::app(state.clone(), &settings);
     server::serve_until_stopped(listener, app, &state, signal, settings.shutdown_timeout).await?;
     Ok(())

@@ -38,6 +38,9 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+/// Where `serve` listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Pretty,
@@ -69,9 +72,10 @@ pub enum Command {
         /// preview, editor, reviewer or admin.
         #[arg(long)]
         role: entity::Role,
-        /// The server's address as the person's browser reaches it.
-        #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://127.0.0.1:8000")]
-        base_url: String,
+        /// The server's address as the person's browser reaches it (by default
+        /// `http://` and `LISTEN_ADDR`, as `serve` listens).
+        #[arg(long, env = "PUBLIC_BASE_URL")]
+        base_url: Option<String>,
         /// Where the editor is served (as `EDITOR_PATH` for `serve`).
         #[arg(long, env = "EDITOR_PATH", default_value = "/editor")]
         editor_path: String,
@@ -116,7 +120,7 @@ pub enum TokenCommand {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8000")]
+    #[arg(long, env = "LISTEN_ADDR", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
     /// Largest request body accepted, in bytes.

@@ -27,11 +27,13 @@ pub const DEFAULT_PATH: &str = "/editor";
 const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// The editor's routes under `path` (e.g. `/editor`): the path itself redirects
-/// to the folder, whose index is the app; other files by name.
+/// The editor's routes under `path` (e.g. `/editor`): the path itself, and the
+/// server's root, redirect to the folder, whose index is the app; other files by name.
 pub fn routes<S: Clone + Send + Sync + 'static>(path: &str) -> Router<S> {
     let folder = format!("{path}/");
+    let from_root = folder.clone();
     Router::new()
+        .route("/", get(move || async move { Redirect::temporary(&from_root) }))
         .route(path, get(move || async move { Redirect::permanent(&folder) }))
         .route(&format!("{path}/"), get(index))
         .route(&format!("{path}/{{*file}}"), get(file))

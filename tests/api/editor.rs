@@ -22,6 +22,14 @@ async fn the_editor_is_served_at_its_path_under_a_strict_policy() {
     assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(redirect.headers()["location"], "/editor/");
 
+    let root = http().get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(
+        root.status(),
+        StatusCode::TEMPORARY_REDIRECT,
+        "the root leads people to the editor"
+    );
+    assert_eq!(root.headers()["location"], "/editor/");
+
     let page = http().get(format!("{base}/editor/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let policy = page.headers()["content-security-policy"]
