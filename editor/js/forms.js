@@ -253,16 +253,17 @@ async function publishing() {
 }
 
 /** Status badge, History/Preview links and Publish/Unpublish/Delete for one
- *  document: `{ node, refresh() }`. `form` is its docForm (for the version and
- *  unsaved edits). `onDeleted()` runs after a delete. */
-export function docActions({ kind, id, form, published, readOnly, withChildren = false, preview = false, history = true, onDeleted, onPublished }) {
+ *  document: `{ node, refresh(), draw() }`. `form` is its docForm (for the version and
+ *  unsaved edits). `onDeleted()` runs after a delete. `status()`, when given,
+ *  tells the status instead of the document's own versions. */
+export function docActions({ kind, id, form, published, readOnly, withChildren = false, preview = false, history = true, status: statusNow, onDeleted, onPublished }) {
   const spec = KINDS[kind];
   const name = () => spec.title(form.doc());
   const status = h('span', { class: 'status' });
   const buttons = h('span', { class: 'doc-buttons' });
   let publishedV = published;
   const draw = () => {
-    const st = statusOf(form.version(), publishedV);
+    const st = statusNow ? statusNow() : statusOf(form.version(), publishedV);
     status.replaceChildren(h('span', { class: 'visually-hidden' }, 'Status: '), badge(st));
     if (readOnly) return;
     buttons.replaceChildren(...[

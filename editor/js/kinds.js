@@ -143,6 +143,48 @@ export function statusOf(draftVersion, publishedVersion) {
   return publishedVersion === draftVersion ? 'published' : 'changed';
 }
 
+const CHILD_LISTS = ['sections', 'benefits', 'faqs', 'conditions'];
+const VERSIONS = 'id version updatedAt';
+
+/** What therapyStatus reads of a therapy, the same at either stage. */
+export const THERAPY_VERSIONS = `${VERSIONS} ${CHILD_LISTS.map((key) => `${key} { ${VERSIONS} }`).join(' ')} practitioners { id }`;
+
+/** A root field for the query of the published stage: the practitioners the public sees. */
+export const PUBLIC_PEOPLE = 'publicPeople: practitioners(stage: PUBLISHED, first: 100) { nodes { id } }';
+
+/** The ids PUBLIC_PEOPLE read. */
+export const publicPeople = (data) => new Set(data.publicPeople.nodes.map((p) => p.id));
+
+/** A therapy's status counting what its page holds: a section, benefit, question
+ *  or condition link new, changed or removed in the draft, or a different list of
+ *  practitioners, is an unpublished change too. `draft` and `published` as
+ *  THERAPY_VERSIONS reads them (`published` null when there is none). */
+export function therapyStatus(draft, published, people) {
+  const own = statusOf(draft.version, published?.version);
+  if (own !== 'published') return own;
+  const changed = CHILD_LISTS.some((key) => versionsDiffer(draft[key], published[key]))
+    || peopleDiffer(draft.practitioners, published.practitioners, people);
+  return changed ? 'changed' : 'published';
+}
+
+function versionsDiffer(drafts, published) {
+  const before = new Map(published.map((c) => [c.id, c.version]));
+  return drafts.length !== published.length || drafts.some((c) => before.get(c.id) !== c.version);
+}
+
+// The published page lists only published practitioners, so an unpublished one
+// linked in the draft is no change that publishing the therapy would show.
+function peopleDiffer(drafts, published, people) {
+  const ids = (list) => list.map((p) => p.id).filter((id) => people.has(id)).join();
+  return ids(drafts) !== ids(published);
+}
+
+/** When a therapy or anything its page holds last changed (as THERAPY_VERSIONS reads it). */
+export function lastChanged(therapy) {
+  const times = [therapy, ...CHILD_LISTS.flatMap((key) => therapy[key])].map((d) => d.updatedAt);
+  return times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+}
+
 /** The form's values of a document: markdown as its source, lists as lines. */
 export function valuesOf(kind, doc) {
   const values = {};

@@ -669,7 +669,7 @@ async fn the_second_to_save_sees_both_versions_keeps_their_text_and_saves_a_merg
 }
 
 #[tokio::test]
-async fn an_older_revision_is_restored_from_the_history() {
+async fn an_older_revision_is_restored_from_the_history_and_a_deleted_question_from_the_trash() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let Some(editor) = Editor::signed_in(&app, "ann@clinic.example", "Ann Editor", "EDITOR").await else {
@@ -707,6 +707,47 @@ async fn an_older_revision_is_restored_from_the_history() {
     .await;
     // The author and time of each revision are shown.
     editor.sees("Ann Editor").await;
+
+    // A deleted question comes back from the trash.
+    let faq = app
+        .data(
+            As::Editor,
+            "{ faqs(first: 1, stage: DRAFT) { nodes { id question } } }",
+            json!({}),
+        )
+        .await;
+    let faq_id = faq["faqs"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let question = faq["faqs"]["nodes"][0]["question"].as_str().unwrap().to_owned();
+    app.data(
+        As::Editor,
+        "mutation($id: ID!) { deleteFaq(id: $id) }",
+        json!({ "id": faq_id }),
+    )
+    .await;
+    editor.go("trash").await;
+    editor.sees(&question).await;
+    let restore = editor
+        .browser
+        .find(
+            "the deleted question's Restore button",
+            "const row = [...document.querySelectorAll('table.trash tbody tr')].find(r => r.querySelector('th').textContent.trim() === arguments[0]);
+             return row ? row.querySelector('button') : null;",
+            json!([question]),
+        )
+        .await;
+    editor.browser.click(&restore).await;
+    editor.sees("as a draft").await;
+    until(&editor, "the question back as a draft", || async {
+        let back = app
+            .data(
+                As::Editor,
+                "query($id: ID!) { faq(id: $id, stage: DRAFT) { id } }",
+                json!({ "id": faq_id }),
+            )
+            .await;
+        !back["faq"].is_null()
+    })
+    .await;
 }
 
 #[tokio::test]
