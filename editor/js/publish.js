@@ -112,7 +112,8 @@ function childChanges(draft, published) {
     parts.push(h('section', { class: 'children' },
       h('h3', {}, kind.title),
       items.length ? h('ul', {}, items.map(([status, c, a, b]) => h('li', {},
-        h('details', {},
+        // Open, so the change shows without a click; still a <details>, so it can be closed.
+        h('details', { open: status !== 'Removed' },
           h('summary', {}, h('span', { class: `badge ${status === 'Removed' ? 'draft' : 'changed'}` }, status), ' ', kind.name(c)),
           diffTable(a, b, kind.fields, { beforeLabel: 'Published now', afterLabel: 'After publishing', onlyChanged: true })))))
         : null,

@@ -12,6 +12,10 @@ fn cli(database: &TestDatabase, args: &[&str]) -> std::process::Output {
         .args(args)
         .env("DATABASE_URL", &database.url)
         .env("RUST_LOG", "warn")
+        // The defaults the tests expect, whatever the developer's shell sets.
+        .env_remove("LISTEN_ADDR")
+        .env_remove("PUBLIC_BASE_URL")
+        .env_remove("EDITOR_PATH")
         .output()
         .expect("run the binary")
 }
@@ -126,4 +130,73 @@ async fn the_first_start_seeds_and_prints_one_admin_token_once() {
         serde_json::to_value(&response.data).unwrap(),
         json!({ "therapy": { "name": "Prolotherapy" } })
     );
+}
+
+#[tokio::test]
+async fn invite_prints_a_one_time_link_that_sets_the_persons_password() {
+    let database = TestDatabase::new().await;
+    let invited = cli(
+        &database,
+        &[
+            "invite",
+            "--email",
+            "Ann@Clinic.example",
+            "--name",
+            "Ann Editor",
+            "--role",
+            "admin",
+            "--base-url",
+            "https://cms.clinic.example/",
+        ],
+    );
+    assert!(invited.status.success(), "{invited:?}");
+    let link = stdout(&invited);
+    let code = link
+        .strip_prefix("https://cms.clinic.example/editor/#/invite/")
+        .unwrap_or_else(|| panic!("unexpected link {link}"));
+
+    let db = database.connect().await;
+    let person = clinic_content_api::people::accept_invite(db.conn(), code, "a long enough passphrase")
+        .await
+        .expect("the link's code sets the password");
+    assert_eq!(
+        (person.email.as_str(), person.role),
+        ("ann@clinic.example", Role::Admin)
+    );
+    assert!(
+        clinic_content_api::people::accept_invite(db.conn(), code, "a long enough passphrase")
+            .await
+            .is_err(),
+        "the code works once"
+    );
+
+    // The same email again is refused; `--again` gives a new link instead.
+    let twice = cli(
+        &database,
+        &[
+            "invite",
+            "--email",
+            "ann@clinic.example",
+            "--name",
+            "A",
+            "--role",
+            "editor",
+        ],
+    );
+    assert!(!twice.status.success());
+    let again = cli(
+        &database,
+        &[
+            "invite",
+            "--email",
+            "ann@clinic.example",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+            "--again",
+        ],
+    );
+    assert!(again.status.success(), "{again:?}");
+    assert!(stdout(&again).starts_with("http://127.0.0.1:8000/editor/#/invite/"));
 }

@@ -3,7 +3,7 @@
 import { gql } from '../api.js';
 import { alertError, announce, dialog, h, replace, uid } from '../dom.js';
 import { badge, changedNotice, confirm, createForm, docActions, docForm, fieldSet, watch } from '../forms.js';
-import { KINDS, SUITABILITY, loadDraft, publishedVersion, statusOf } from '../kinds.js';
+import { KINDS, PUBLIC_PEOPLE, SUITABILITY, THERAPY_VERSIONS, loadDraft, publicPeople, statusOf, therapyStatus } from '../kinds.js';
 import { canEdit } from '../roles.js';
 import { citationsBlock } from '../citations.js';
 import { makeReorderable, moveHandle, reorderHint } from '../reorder.js';
@@ -20,16 +20,24 @@ const SUIT = Object.fromEntries(SUITABILITY);
 const SELECTION = `${KINDS.therapy.selection}
   sections { ${KINDS.section.selection} } benefits { ${KINDS.benefit.selection} } faqs { ${KINDS.faq.selection} }
   conditions { ${KINDS.therapyCondition.selection} } practitioners { id name title }`;
-const PUBLISHED = 'version sections { id version } benefits { id version } faqs { id version }';
+const CHILD_KEYS = ['sections', 'benefits', 'faqs', 'conditions'];
 
+/** The draft, the published copy's versions and the ids of the published practitioners. */
 async function load(id) {
-  const data = await gql(`query($id: ID!) { d: therapy(id: $id, stage: DRAFT) { ${SELECTION} } p: therapy(id: $id, stage: PUBLISHED) { ${PUBLISHED} } }`, { id });
-  return [data.d, data.p];
+  const data = await gql(`query($id: ID!) { d: therapy(id: $id, stage: DRAFT) { ${SELECTION} }
+    p: therapy(id: $id, stage: PUBLISHED) { ${THERAPY_VERSIONS} } ${PUBLIC_PEOPLE} }`, { id });
+  return [data.d, data.p, publicPeople(data)];
 }
 
 /** Takes a version the person's own change produced, but not one that would hide another's save. */
 function bump(form, version) {
   if (version === form.version() + 1) form.setVersion(version);
+}
+
+/** bump() for a child item, whose form is built only when it is first opened. */
+function bumpItem(ctrl, version) {
+  if (ctrl.form) bump(ctrl.form, version);
+  else if (version === ctrl.doc.version + 1) ctrl.doc = { ...ctrl.doc, version };
 }
 
 /** One expandable item of a child list: `{ li, id, form(), isDirty(), setDoc(d), version() }`.
@@ -63,7 +71,7 @@ function expandable({ id, name, summary, editable, body }) {
 }
 
 export default async function render(main, { id }) {
-  let [doc, pub] = await load(id);
+  let [doc, pub, people] = await load(id);
   if (!doc) {
     replace(main, h('p', { class: 'crumb' }, h('a', { href: '#/therapies' }, 'All therapies')),
       h('h1', {}, 'Not found'), h('p', {}, 'There is no therapy with this address. It may have been deleted.'));
@@ -79,6 +87,7 @@ export default async function render(main, { id }) {
   });
   const actions = docActions({
     kind: 'therapy', id, form, published: pub?.version ?? null, readOnly, withChildren: true, preview: true,
+    status: () => therapyStatus(draftNow(), pub, people),
     onDeleted: () => { gone = true; navigate('therapies'); },
     onPublished: () => refreshBadges(),
   });
@@ -87,6 +96,13 @@ export default async function render(main, { id }) {
   const items = new Map();
   const listOf = {};
   const forget = (ul) => [...ul.children].forEach((li) => items.delete(li.dataset.id));
+  const idsIn = (key) => [...listOf[key].ul.children].map((li) => li.dataset.id);
+  /** The draft as the page holds it now (until the lists are built, as loaded). */
+  const draftNow = () => (!listOf.practitioners ? doc : {
+    version: form.version(),
+    ...Object.fromEntries(CHILD_KEYS.map((key) => [key, idsIn(key).map((i) => ({ id: i, version: items.get(i)?.version() }))])),
+    practitioners: idsIn('practitioners').map((i) => ({ id: i })),
+  });
 
   // --- sections, benefits, FAQ entries -------------------------------------
   function ownedList(cfg) {
@@ -104,8 +120,8 @@ export default async function render(main, { id }) {
           });
           c.actions = docActions({
             kind: cfg.kind, id: d.id, form: c.form, published: pubVersions().get(d.id) ?? null, readOnly,
-            onDeleted: () => { c.li.remove(); items.delete(d.id); order.reset(); rewatch(); addButton?.focus(); },
-            onPublished: () => c.badge(true),
+            onDeleted: () => { c.li.remove(); items.delete(d.id); order.reset(); rewatch(); actions.draw(); addButton?.focus(); },
+            onPublished: () => refreshBadges(),
           });
           return [c.actions.node, c.form.node,
             citationsBlock({ claimType: cfg.claim, claimId: d.id, citations: d.citations, readOnly, level: 4, claimName: k.title(d) })];
@@ -114,11 +130,10 @@ export default async function render(main, { id }) {
       ctrl.kind = cfg.kind;
       ctrl.doc = d;
       ctrl.version = () => ctrl.form?.version() ?? ctrl.doc.version;
-      ctrl.setVersion = (v) => { if (ctrl.form) bump(ctrl.form, v); else if (v === ctrl.doc.version + 1) ctrl.doc = { ...ctrl.doc, version: v }; ctrl.badge(); };
-      ctrl.badge = async (fetch = false) => {
-        let pv = pubVersions().get(d.id) ?? null;
-        if (fetch) pv = await publishedVersion(cfg.kind, d.id).catch(() => pv);
-        ctrl.setName(k.title(ctrl.form?.doc() || ctrl.doc), badge(statusOf(ctrl.version(), pv)));
+      ctrl.setVersion = (v) => { bumpItem(ctrl, v); ctrl.badge(); };
+      ctrl.badge = () => {
+        ctrl.setName(k.title(ctrl.form?.doc() || ctrl.doc), badge(statusOf(ctrl.version(), pubVersions().get(d.id) ?? null)));
+        actions.draw();
       };
       ctrl.setDoc = (fresh) => {
         ctrl.doc = fresh;
@@ -138,6 +153,7 @@ export default async function render(main, { id }) {
       ul.append(item(d));
       order.reset();
       rewatch();
+      actions.draw();
       const ctrl = items.get(d.id);
       ctrl.open();
       ctrl.li.querySelector('.item-toggle').focus();
@@ -160,7 +176,7 @@ export default async function render(main, { id }) {
         body: (c) => {
           c.form = docForm('therapyCondition', link, {
             readOnly,
-            onSaved: (saved) => { c.setName(saved.condition?.name || 'Condition', SUIT[saved.suitability]); c.notice.replaceChildren(); },
+            onSaved: (saved) => { c.setName(saved.condition?.name || 'Condition', SUIT[saved.suitability]); c.notice.replaceChildren(); actions.draw(); },
           });
           return [
             h('div', { class: 'doc-actions' },
@@ -175,7 +191,12 @@ export default async function render(main, { id }) {
       ctrl.kind = 'therapyCondition';
       ctrl.doc = link;
       ctrl.version = () => ctrl.form?.version() ?? ctrl.doc.version;
-      ctrl.setDoc = (fresh) => { ctrl.doc = fresh; ctrl.form?.setDoc(fresh); ctrl.setName(fresh.condition?.name || 'Condition', SUIT[fresh.suitability]); };
+      ctrl.setDoc = (fresh) => {
+        ctrl.doc = fresh;
+        ctrl.form?.setDoc(fresh);
+        ctrl.setName(fresh.condition?.name || 'Condition', SUIT[fresh.suitability]);
+        actions.draw();
+      };
       items.set(link.id, ctrl);
       return ctrl.li;
     };
@@ -189,6 +210,7 @@ export default async function render(main, { id }) {
         items.delete(link.id);
         order.reset();
         rewatch();
+        actions.draw();
         announce(`Unlinked “${name}”.`);
         addButton.focus();
       } catch (e) { alertError(e.message); }
@@ -196,7 +218,8 @@ export default async function render(main, { id }) {
     const order = makeReorderable(ul, async (ids) => {
       const data = await gql('mutation($t: ID!, $ids: [ID!]!) { r: reorderTherapyConditions(therapyId: $t, ids: $ids) { version conditions { id version } } }', { t: id, ids });
       bump(form, data.r.version);
-      data.r.conditions.forEach((x) => { const c = items.get(x.id); if (c?.form) bump(c.form, x.version); });
+      data.r.conditions.forEach((x) => { const c = items.get(x.id); if (c) bumpItem(c, x.version); });
+      actions.draw();
     });
     const add = async () => {
       let options;
@@ -232,6 +255,7 @@ export default async function render(main, { id }) {
       ul.append(item(link));
       order.reset();
       rewatch();
+      actions.draw();
       announce(`Linked “${link.condition?.name}”.`);
       items.get(link.id).li.querySelector('.item-toggle').focus();
     };
@@ -256,10 +280,12 @@ export default async function render(main, { id }) {
           readOnly ? null : h('button', { type: 'button', class: 'link', onclick: () => unlink(p) }, 'Unlink',
             h('span', { class: 'visually-hidden' }, ` ${p.name}`))))));
       order.reset();
+      actions.draw();
     };
     const order = makeReorderable(ul, async (ids) => {
       const data = await gql('mutation($t: ID!, $ids: [ID!]!) { r: reorderTherapyPractitioners(therapyId: $t, practitionerIds: $ids) { version } }', { t: id, ids });
       bump(form, data.r.version);
+      actions.draw();
     });
     const PEOPLE = 'version practitioners { id name title }';
     const unlink = async (p) => {
@@ -302,8 +328,9 @@ export default async function render(main, { id }) {
   }
 
   async function refreshBadges() {
-    try { [, pub] = await load(id); } catch (e) { return; }
+    try { [, pub, people] = await load(id); } catch (e) { return; }
     items.forEach((c) => { c.badge?.(); c.actions?.refresh(); });
+    actions.draw();
   }
 
   replace(main,
@@ -317,9 +344,10 @@ export default async function render(main, { id }) {
   // --- others' changes ------------------------------------------------------------
   // Refills the lists nobody is editing from a fresh read, keeping open items open.
   const refill = async () => {
-    const [fresh, freshPub] = await load(id);
+    const [fresh, freshPub, freshPeople] = await load(id);
     if (!fresh) return;
     pub = freshPub;
+    people = freshPeople;
     for (const key of ['sections', 'benefits', 'faqs', 'conditions']) {
       const lis = [...listOf[key].ul.children];
       if (lis.some((li) => items.get(li.dataset.id)?.isDirty())) continue;
@@ -329,6 +357,7 @@ export default async function render(main, { id }) {
     }
     listOf.practitioners.fill(fresh.practitioners);
     rewatch();
+    actions.draw();
     return fresh;
   };
   let refillTimer = 0;
@@ -347,6 +376,7 @@ export default async function render(main, { id }) {
       if (ctrl.isDirty()) { ctrl.notice.replaceChildren(h('p', { class: 'banner' }, `${who} removed this from the therapy.`)); return; }
       ctrl.li.remove();
       items.delete(ctrl.id);
+      actions.draw();
       announce(`${who} removed “${KINDS[ctrl.kind].title(ctrl.doc)}”.`);
     } else if (!ctrl || event.version <= ctrl.version()) {
       // Ours, or already seen.
