@@ -81,16 +81,6 @@ export default async function render(main, { id }) {
   let gone = false;
   const title = h('h1', {}, doc.name);
   const notices = h('div', {});
-  const form = docForm('therapy', doc, {
-    readOnly,
-    onSaved: (d) => { title.textContent = d.name; actions.draw(); notices.replaceChildren(); },
-  });
-  const actions = docActions({
-    kind: 'therapy', id, form, published: pub?.version ?? null, readOnly, withChildren: true, preview: true,
-    status: () => therapyStatus(draftNow(), pub, people),
-    onDeleted: () => { gone = true; navigate('therapies'); },
-    onPublished: () => refreshBadges(),
-  });
 
   /** Every item of every list, by id, for dirty checks and live updates. */
   const items = new Map();
@@ -102,6 +92,17 @@ export default async function render(main, { id }) {
     version: form.version(),
     ...Object.fromEntries(CHILD_KEYS.map((key) => [key, idsIn(key).map((i) => ({ id: i, version: items.get(i)?.version() }))])),
     practitioners: idsIn('practitioners').map((i) => ({ id: i })),
+  });
+
+  const form = docForm('therapy', doc, {
+    readOnly,
+    onSaved: (d) => { title.textContent = d.name; actions.draw(); notices.replaceChildren(); },
+  });
+  const actions = docActions({
+    kind: 'therapy', id, form, published: pub?.version ?? null, readOnly, withChildren: true, preview: true,
+    status: () => therapyStatus(draftNow(), pub, people),
+    onDeleted: () => { gone = true; navigate('therapies'); },
+    onPublished: () => refreshBadges(),
   });
 
   // --- sections, benefits, FAQ entries -------------------------------------
@@ -120,7 +121,8 @@ export default async function render(main, { id }) {
           });
           c.actions = docActions({
             kind: cfg.kind, id: d.id, form: c.form, published: pubVersions().get(d.id) ?? null, readOnly,
-            onDeleted: () => { c.li.remove(); items.delete(d.id); order.reset(); rewatch(); actions.draw(); addButton?.focus(); },
+            // Deleting takes the published copy too, so the published versions are read again.
+            onDeleted: () => { c.li.remove(); items.delete(d.id); order.reset(); rewatch(); refreshBadges(); addButton?.focus(); },
             onPublished: () => refreshBadges(),
           });
           return [c.actions.node, c.form.node,
@@ -376,7 +378,7 @@ export default async function render(main, { id }) {
       if (ctrl.isDirty()) { ctrl.notice.replaceChildren(h('p', { class: 'banner' }, `${who} removed this from the therapy.`)); return; }
       ctrl.li.remove();
       items.delete(ctrl.id);
-      actions.draw();
+      refreshBadges();
       announce(`${who} removed “${KINDS[ctrl.kind].title(ctrl.doc)}”.`);
     } else if (!ctrl || event.version <= ctrl.version()) {
       // Ours, or already seen.
