@@ -146,6 +146,7 @@ async function show() {
     main = app.querySelector('#main');
     if (!can(route.role)) {
       replace(main, h('h1', {}, 'Not available'), h('p', {}, 'Your role does not give access to this page.'));
+      app.dataset.shown = currentHash;
       return;
     }
   }
@@ -158,6 +159,8 @@ async function show() {
     alertError(e.message);
   } finally {
     app.setAttribute('aria-busy', 'false');
+    // Which address the screen on show was drawn for (tests wait on it).
+    app.dataset.shown = currentHash;
   }
   // Move focus to the new page's heading so keyboard and screen-reader users start there.
   const heading = main.querySelector('h1');

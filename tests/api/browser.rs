@@ -90,6 +90,8 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
             "goog:loggingPrefs": { "browser": "ALL", "performance": "ALL" },
+            // A page's confirm box stays open until the test reads and answers it.
+            "unhandledPromptBehavior": "ignore",
         }}});
         let created = browser.command(reqwest::Method::POST, "", capabilities).await;
         browser.session = created["sessionId"]

@@ -59,13 +59,15 @@ impl Editor {
         self.settled().await;
     }
 
-    /// Waits until the router has drawn a screen (its `<h1>` is there, nothing busy).
+    /// Waits until the router has drawn the screen of the address in the bar
+    /// (not the one before it), and its `<h1>` is there.
     async fn settled(&self) {
         self.browser
             .wait_until(
                 "the screen to be drawn",
                 "const app = document.getElementById('app');
-                 return app && app.getAttribute('aria-busy') === 'false' && document.querySelector('main h1') !== null;",
+                 return app && app.getAttribute('aria-busy') === 'false' && app.dataset.shown === location.hash
+                   && document.querySelector('main h1') !== null;",
                 json!([]),
             )
             .await;
