@@ -125,8 +125,13 @@ async function doSignOut() {
 }
 
 /** Renders the route in the address bar. */
+/** Counts the screens asked for, so a slow one finishing after a newer one was
+ *  asked for is dropped, not taken for the screen on show. */
+let shown = 0;
+
 async function show() {
   const app = document.getElementById('app');
+  const turn = ++shown;
   if (current && current.dispose) current.dispose();
   current = null;
   currentHash = location.hash;
@@ -151,17 +156,25 @@ async function show() {
     }
   }
   app.setAttribute('aria-busy', 'true');
+  let screen = null;
   try {
     const module = await import(`./screens/${route.screen}.js`);
-    current = (await module.default(main, route.params)) || null;
+    screen = (await module.default(main, route.params)) || null;
   } catch (e) {
-    replace(main, h('h1', {}, 'Something went wrong'), h('p', {}, e.message));
-    alertError(e.message);
-  } finally {
-    app.setAttribute('aria-busy', 'false');
-    // Which address the screen on show was drawn for (tests wait on it).
-    app.dataset.shown = currentHash;
+    if (turn === shown) {
+      replace(main, h('h1', {}, 'Something went wrong'), h('p', {}, e.message));
+      alertError(e.message);
+    }
   }
+  if (turn !== shown) {
+    // Another screen was asked for meanwhile and owns the page now.
+    if (screen && screen.dispose) screen.dispose();
+    return;
+  }
+  current = screen;
+  app.setAttribute('aria-busy', 'false');
+  // Which address the screen on show was drawn for (tests wait on it).
+  app.dataset.shown = currentHash;
   // Move focus to the new page's heading so keyboard and screen-reader users start there.
   const heading = main.querySelector('h1');
   if (heading) {
