@@ -861,3 +861,78 @@ async fn leaving_a_page_with_unsaved_changes_asks_first() {
     editor.heading("Therapies").await;
     assert_ne!(body_region(&app, &id).await, "typed, not saved");
 }
+
+#[tokio::test]
+async fn a_reviewer_cites_a_source_for_a_benefit_and_records_a_review_of_the_page() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let Some(reviewer) = Editor::signed_in(&app, "rae@clinic.example", "Rae Reviewer", "REVIEWER").await
+    else {
+        return;
+    };
+    let therapy = prolotherapy_id(&app).await;
+    let benefit_citations = || async {
+        let data = app
+            .data(
+                As::Editor,
+                "query($id: ID!) { therapy(id: $id, stage: DRAFT) { benefits { id citations { id } } } }",
+                json!({ "id": therapy }),
+            )
+            .await;
+        data["therapy"]["benefits"][0]["citations"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let before = benefit_citations().await;
+    reviewer.go(&format!("therapies/{therapy}")).await;
+
+    // Cite an existing source where the claim is edited.
+    const FIRST_BENEFIT: &str = "ul.items[data-kind=benefits] > li:first-child";
+    let toggle = reviewer
+        .browser
+        .find(
+            "the first benefit's toggle",
+            &format!("return document.querySelector('{FIRST_BENEFIT} .item-toggle');"),
+            json!([]),
+        )
+        .await;
+    reviewer.browser.click(&toggle).await;
+    reviewer.press_in(Some(FIRST_BENEFIT), "Cite a source").await;
+    let cite = reviewer
+        .browser
+        .find(
+            "a source to cite in the picker",
+            "const d = document.querySelector('dialog[open]');
+             return d ? [...d.querySelectorAll('button')].find(b => b.textContent.trim().startsWith('Cite “')) || null : null;",
+            json!([]),
+        )
+        .await;
+    reviewer.accessible("the citation picker").await;
+    reviewer.browser.click(&cite).await;
+    until(&reviewer, "the benefit to cite the source", || async {
+        benefit_citations().await == before + 1
+    })
+    .await;
+
+    // Record a review of the page (reviewed today by its practitioner).
+    reviewer.press("Record a review").await;
+    reviewer.sees("Record a review of").await;
+    reviewer.accessible("the review dialog").await;
+    reviewer.fill("Note", "Checked against the 2026 guidance.").await;
+    reviewer.press("Record review").await;
+    until(&reviewer, "the review to be recorded", || async {
+        let data = app
+            .data(
+                As::Editor,
+                "query($id: ID!) { therapy(id: $id, stage: DRAFT) { reviews { note reviewer { name } } } }",
+                json!({ "id": therapy }),
+            )
+            .await;
+        data["therapy"]["reviews"].as_array().is_some_and(|r| {
+            r.iter()
+                .any(|r| r["note"] == "Checked against the 2026 guidance.")
+        })
+    })
+    .await;
+    assert_eq!(reviewer.script_errors().await, Vec::<String>::new());
+}
