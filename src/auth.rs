@@ -133,10 +133,7 @@ pub async fn is_active(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, Auth
 pub async fn still_valid(db: &impl ConnectionTrait, credential: Credential) -> Result<bool, AuthError> {
     match credential {
         Credential::Token(id) => is_active(db, id).await,
-        Credential::Session(id) => crate::people::is_live(db, id).await.map_err(|err| match err {
-            crate::people::PeopleError::Database(err) => AuthError::Database(err),
-            other => AuthError::Database(DbErr::Custom(other.to_string())),
-        }),
+        Credential::Session(id) => Ok(crate::people::is_live(db, id).await?),
     }
 }
 

@@ -7,6 +7,7 @@ use async_graphql::ErrorExtensions;
 
 use crate::auth::AuthError;
 use crate::content::ContentError;
+use crate::people::PeopleError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -163,5 +164,25 @@ impl From<AuthError> for ApiError {
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         ContentError::Database(err).into()
+    }
+}
+
+impl From<PeopleError> for ApiError {
+    fn from(err: PeopleError) -> Self {
+        match err {
+            PeopleError::InvalidEmail(message) => Self::bad_input("email", message),
+            PeopleError::InvalidName => Self::bad_input("name", err.to_string()),
+            PeopleError::WeakPassword(message) => Self::bad_input("password", message),
+            PeopleError::EmailTaken => Self::bad_input("email", err.to_string()),
+            PeopleError::NotFound(_) | PeopleError::InviteInvalid => Self::NotFound(err.to_string()),
+            PeopleError::WrongCredentials => Self::Unauthenticated(err.to_string()),
+            PeopleError::LockingSelfOut | PeopleError::LastAdmin => Self::Forbidden(err.to_string()),
+            PeopleError::Disabled => Self::bad_input("id", err.to_string()),
+            PeopleError::Hashing => {
+                tracing::error!("a password hashing thread failed");
+                Self::Internal
+            }
+            PeopleError::Database(db) => Self::from_db(&db),
+        }
     }
 }

@@ -297,11 +297,11 @@ pub async fn session_of(
     else {
         return Ok(None);
     };
-    live(db, session).await
+    Ok(live(db, session).await?)
 }
 
 /// Whether a session (by id) is still live, for sockets that outlast a request.
-pub async fn is_live(db: &impl ConnectionTrait, session_id: Uuid) -> Result<bool> {
+pub async fn is_live(db: &impl ConnectionTrait, session_id: Uuid) -> std::result::Result<bool, DbErr> {
     let Some(session) = Session::find_by_id(session_id).one(db).await? else {
         return Ok(false);
     };
@@ -311,7 +311,7 @@ pub async fn is_live(db: &impl ConnectionTrait, session_id: Uuid) -> Result<bool
 async fn live(
     db: &impl ConnectionTrait,
     session: staff_session::Model,
-) -> Result<Option<(staff_session::Model, Model)>> {
+) -> std::result::Result<Option<(staff_session::Model, Model)>, DbErr> {
     if session.ended_at.is_some() || session.expires_at <= crate::content::now() {
         return Ok(None);
     }

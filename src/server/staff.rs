@@ -112,7 +112,7 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Identity,
 pub async fn session_identity(state: &AppState, secret: &str, csrf: &str) -> Result<Identity, ApiError> {
     let Some((session, person)) = people::session_of(state.db.conn(), secret)
         .await
-        .map_err(people_error)?
+        .map_err(ApiError::from)?
     else {
         return Err(ApiError::Unauthenticated(
             "your session has ended or expired; sign in again".to_owned(),
@@ -133,24 +133,6 @@ pub async fn session_identity(state: &AppState, secret: &str, csrf: &str) -> Res
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-pub fn people_error(err: PeopleError) -> ApiError {
-    match err {
-        PeopleError::InvalidEmail(message) => ApiError::bad_input("email", message),
-        PeopleError::InvalidName => ApiError::bad_input("name", err.to_string()),
-        PeopleError::WeakPassword(message) => ApiError::bad_input("password", message),
-        PeopleError::EmailTaken => ApiError::bad_input("email", err.to_string()),
-        PeopleError::NotFound(_) | PeopleError::InviteInvalid => ApiError::NotFound(err.to_string()),
-        PeopleError::WrongCredentials => ApiError::Unauthenticated(err.to_string()),
-        PeopleError::LockingSelfOut | PeopleError::LastAdmin => ApiError::Forbidden(err.to_string()),
-        PeopleError::Disabled => ApiError::bad_input("id", err.to_string()),
-        PeopleError::Hashing => {
-            tracing::error!("a password hashing thread failed");
-            ApiError::Internal
-        }
-        PeopleError::Database(db) => ApiError::from_db(&db),
-    }
 }
 
 pub fn role_name(role: Role) -> &'static str {
@@ -321,7 +303,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
             if matches!(err, PeopleError::WrongCredentials) {
                 tracing::info!(address = ?address, "failed sign-in");
             }
-            return refusal(&people_error(err));
+            return refusal(&ApiError::from(err));
         }
     };
     state.staff.throttle.succeeded(&person.email, address);
@@ -332,7 +314,7 @@ async fn start_session(state: &AppState, headers: &HeaderMap, person: &entity::p
     let lasts = state.staff.settings.session_lasts;
     let started = match people::start_session(state.db.conn(), person, lasts).await {
         Ok(started) => started,
-        Err(err) => return refusal(&people_error(err)),
+        Err(err) => return refusal(&ApiError::from(err)),
     };
     let mut response = answer(
         StatusCode::OK,
@@ -355,7 +337,7 @@ async fn current_session(State(state): State<AppState>, headers: HeaderMap) -> R
             answer(StatusCode::OK, session_json(&person, &secret, session.expires_at))
         }
         Ok(None) => not_signed_in(),
-        Err(err) => refusal(&people_error(err)),
+        Err(err) => refusal(&ApiError::from(err)),
     }
 }
 
@@ -373,7 +355,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
         Ok(Identity::Person { session_id, .. }) => {
             match people::end_session(state.db.conn(), session_id).await {
                 Ok(()) => answer(StatusCode::OK, json!({ "signedOut": true })),
-                Err(err) => return refusal(&people_error(err)),
+                Err(err) => return refusal(&ApiError::from(err)),
             }
         }
         Ok(_) => answer(StatusCode::OK, json!({ "signedOut": true })),
@@ -410,7 +392,7 @@ async fn invitation(State(state): State<AppState>, request: Request) -> Response
                 "expiresAt": person.invite_expires_at,
             }),
         ),
-        Err(err) => refusal(&people_error(err)),
+        Err(err) => refusal(&ApiError::from(err)),
     }
 }
 
@@ -427,7 +409,7 @@ async fn accept_invite(State(state): State<AppState>, request: Request) -> Respo
     };
     match people::accept_invite(state.db.conn(), &form.code, &form.password).await {
         Ok(person) => start_session(&state, &headers, &person).await,
-        Err(err) => refusal(&people_error(err)),
+        Err(err) => refusal(&ApiError::from(err)),
     }
 }
 

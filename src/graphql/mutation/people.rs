@@ -8,7 +8,6 @@ use crate::graphql::context::{RoleGuard, database, identity, parse_id};
 use crate::graphql::error::ApiResult;
 use crate::graphql::object::{Invitation, Person};
 use crate::people;
-use crate::server::staff::people_error;
 
 #[derive(Default)]
 pub struct PeopleMutation;
@@ -53,9 +52,7 @@ impl PeopleMutation {
     /// them, shown this once; it works for seven days.
     async fn invite_person(&self, ctx: &Context<'_>, input: InvitePersonInput) -> ApiResult<Invitation> {
         let db = database(ctx)?.conn();
-        let made = people::invite(db, &input.email, &input.name, input.role)
-            .await
-            .map_err(people_error)?;
+        let made = people::invite(db, &input.email, &input.name, input.role).await?;
         Ok(invitation(ctx, made))
     }
 
@@ -63,9 +60,7 @@ impl PeopleMutation {
     /// and sessions end now.
     async fn reinvite_person(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Invitation> {
         let id = parse_id("id", &id)?;
-        let made = people::reinvite(database(ctx)?.conn(), id)
-            .await
-            .map_err(people_error)?;
+        let made = people::reinvite(database(ctx)?.conn(), id).await?;
         Ok(invitation(ctx, made))
     }
 
@@ -79,25 +74,20 @@ impl PeopleMutation {
             input.role,
             acting_person(ctx),
         )
-        .await
-        .map_err(people_error)?;
+        .await?;
         Ok(Person(person))
     }
 
     /// Stops a person signing in; their open sessions end at once.
     async fn disable_person(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Person> {
         let id = parse_id("id", &id)?;
-        let person = people::set_disabled(database(ctx)?.conn(), id, true, acting_person(ctx))
-            .await
-            .map_err(people_error)?;
+        let person = people::set_disabled(database(ctx)?.conn(), id, true, acting_person(ctx)).await?;
         Ok(Person(person))
     }
 
     async fn enable_person(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Person> {
         let id = parse_id("id", &id)?;
-        let person = people::set_disabled(database(ctx)?.conn(), id, false, acting_person(ctx))
-            .await
-            .map_err(people_error)?;
+        let person = people::set_disabled(database(ctx)?.conn(), id, false, acting_person(ctx)).await?;
         Ok(Person(person))
     }
 }

@@ -8,7 +8,6 @@ use crate::graphql::context::{RoleGuard, database, identity};
 use crate::graphql::error::ApiResult;
 use crate::graphql::object::Person;
 use crate::people;
-use crate::server::staff::people_error;
 
 #[derive(Default)]
 pub struct PeopleQuery;
@@ -36,7 +35,7 @@ impl PeopleQuery {
     /// Everyone who may sign in to the editor, invited ones included (admin only).
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn people(&self, ctx: &Context<'_>) -> ApiResult<Vec<Person>> {
-        let found = people::list(database(ctx)?.conn()).await.map_err(people_error)?;
+        let found = people::list(database(ctx)?.conn()).await?;
         Ok(found.into_iter().map(Person).collect())
     }
 
